@@ -1,0 +1,3 @@
+export * from './chipsets';
+export * from './sriov-devices';
+export * from './firmware-bugs';
