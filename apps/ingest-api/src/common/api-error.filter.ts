@@ -1,0 +1,51 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiError } from './api-error';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  422: 'invalid_body',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+/** Every error leaves as JSON `{error, message}` with the right status; unknown errors become a bare 500. */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  private readonly log = new Logger('ApiErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof ApiError) {
+      for (const [k, v] of Object.entries(exception.headers)) reply.header(k, v);
+      const body: Record<string, unknown> = { error: exception.code, message: exception.message };
+      if (exception.details !== undefined) body.details = exception.details;
+      void reply.status(exception.status).send(body);
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const resp = exception.getResponse();
+      const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? exception.message);
+      void reply.status(status).send({ error: HTTP_CODES[status] ?? 'error', message: Array.isArray(message) ? message.join('; ') : String(message) });
+      return;
+    }
+    // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
+    const fe = exception as { statusCode?: number; code?: string; message?: string };
+    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+      const code = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
+        : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
+        : fe.statusCode === 400 ? 'invalid_json' : (HTTP_CODES[fe.statusCode] ?? 'bad_request');
+      void reply.status(fe.statusCode).send({ error: code, message: fe.message ?? 'bad request' });
+      return;
+    }
+    this.log.error(exception instanceof Error ? exception.stack : String(exception));
+    void reply.status(500).send({ error: 'internal', message: 'internal error' });
+  }
+}
