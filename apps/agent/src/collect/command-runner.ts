@@ -25,6 +25,8 @@ export interface CommandRunner {
 export interface ChildProcessRunnerOptions {
   /** Bytes of stdout (and separately stderr) kept before the command is killed as `output-too-large`. */
   maxBuffer?: number;
+  /** PATH for the commands (default: the agent's PATH plus the sbin directories where xl and dmidecode live). */
+  path?: string;
 }
 
 /**
@@ -34,9 +36,11 @@ export interface ChildProcessRunnerOptions {
  */
 export class ChildProcessRunner implements CommandRunner {
   private readonly maxBuffer: number;
+  private readonly path: string;
 
   constructor(options: ChildProcessRunnerOptions = {}) {
     this.maxBuffer = options.maxBuffer ?? 32 * 1024 * 1024;
+    this.path = options.path ?? [process.env.PATH, '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
   }
 
   run(command: string, args: string[], timeoutMs: number): Promise<Capture> {
@@ -106,7 +110,7 @@ export class ChildProcessRunner implements CommandRunner {
         child = spawn(command, args, {
           stdio: ['ignore', 'pipe', 'pipe'],
           detached: true,
-          env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+          env: { ...process.env, PATH: this.path, LC_ALL: 'C', LANG: 'C' },
         });
       } catch (e) {
         finish(null, null, e as NodeJS.ErrnoException);
