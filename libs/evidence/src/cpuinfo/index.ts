@@ -1,0 +1,2 @@
+export { parseCpuinfo } from './parse-cpuinfo';
+export type { CpuInfo } from './cpuinfo.types';
