@@ -9,15 +9,41 @@ import { findFirmwareBugs } from './knowledge';
 type Table = 'DMAR' | 'IVRS';
 
 const DMAR_WORDS = /DMAR|RMRR|DRHD|RHSA|ANDD|VT-D/i;
-const IVRS_WORDS = /IVRS|IVHD|IVMD|AMD-Vi|IO-?APIC/i;
+const IVRS_WORDS = /IVRS|IVHD|IVMD/i;
 
-/** Which IOMMU table a log finding is about, from its code, message and evidence text. */
+/** Xen boot-log finding codes (libs/evidence xl-dmesg) that are about a table, not about hardware or faults. */
+const XEN_TABLE_CODES: Record<string, Table> = {
+  XEN_DMAR_PARSE_FAILED: 'DMAR',
+  XEN_DMAR_INVALID_ENTRY_LENGTH: 'DMAR',
+  XEN_DMAR_INVALID_WIDTH: 'DMAR',
+  XEN_DMAR_MULTIPLE_INCLUDE_ALL: 'DMAR',
+  XEN_DMAR_NONEXISTENT_DEVICE: 'DMAR',
+  XEN_RMRR_OVERLAP: 'DMAR',
+  XEN_RMRR_NOT_RESERVED: 'DMAR',
+  XEN_IVRS_ERROR: 'IVRS',
+  XEN_IVRS_WARNING: 'IVRS',
+  XEN_IVHD_NO_IOAPIC_INFO: 'IVRS',
+  XEN_NO_SOUTHBRIDGE_IOAPIC: 'IVRS',
+  XEN_IVHD_TYPE_UNSUPPORTED: 'IVRS',
+};
+
+/**
+ * Which IOMMU table a log finding is about: Xen codes by an explicit list (AMD-Vi page faults or VT-d
+ * hardware limits are not table faults), Linux codes by prefix (`LINUX_DMAR_*` → DMAR; `LINUX_IVRS_*`,
+ * `LINUX_IVHD_*`, `LINUX_AMDVI_*` → IVRS), checksum findings and anything else by the words in it.
+ */
 export function findingTable(f: Finding): Table | undefined {
-  const text = `${f.code} ${f.message} ${(f.evidence ?? []).map((e) => e.text ?? '').join(' ')}`;
+  if (f.code.startsWith('XEN_') && f.code !== 'XEN_ACPI_BAD_CHECKSUM') return XEN_TABLE_CODES[f.code];
+  if (f.code.startsWith('LINUX_DMAR_')) return 'DMAR';
+  if (/^LINUX_(IVRS|IVHD|AMDVI)_/.test(f.code)) return 'IVRS';
+  const text = `${f.message} ${(f.evidence ?? []).map((e) => e.text ?? '').join(' ')}`;
   if (DMAR_WORDS.test(text)) return 'DMAR';
   if (IVRS_WORDS.test(text)) return 'IVRS';
   return undefined;
 }
+
+/** A Linux line that the kernel marks as a firmware bug (evidence-spec §3). */
+const isFirmwareBugLine = (f: Finding): boolean => (f.evidence ?? []).some((e) => /\[Firmware Bug\]|BIOS is broken/.test(e.text ?? ''));
 
 interface SignalRule {
   signal: XenLogSignal;
@@ -63,7 +89,9 @@ function collectFindings(facts: HostFacts, table: Table): Finding[] {
   }
   if (facts.linuxLog && !facts.linuxLog.xenPv) {
     // evidence-spec §9: on bare metal any Linux [Firmware Bug] line about the table makes it broken.
-    for (const f of facts.linuxLog.findings) if (findingTable(f) === table) out.push({ ...f, severity: 'error' });
+    for (const f of facts.linuxLog.findings) {
+      if (f.severity !== 'info' && findingTable(f) === table) out.push(isFirmwareBugLine(f) ? { ...f, severity: 'error' } : f);
+    }
   }
   const uniq = new Map<string, Finding>();
   for (const f of out) if (!uniq.has(key(f))) uniq.set(key(f), f);
