@@ -13,7 +13,8 @@ const PAGE = 0x1000n;
  * ≠ 0 / all-ones ("Your BIOS is broken; DMAR reported at address zero!"), one INCLUDE_PCI_ALL DRHD per segment
  * (missing = warning, several = error), RMRR page alignment, end > base, no overlap and (with `ctx.e820`)
  * reserved memory, RHSA base matching a DRHD (warning), ANDD names NUL-terminated, and IO-APIC scopes for
- * interrupt remapping (with `ctx.ioapicIds`: every MADT IO-APIC must be in some DRHD scope).
+ * interrupt remapping (with `ctx.ioapicIds`: every MADT IO-APIC must be in some DRHD scope). "Missing X" checks
+ * are skipped when `table.walkComplete` is false (the missing record may be in the unread part).
  */
 export function checkDmar(table: DmarTable, ctx: AcpiCheckContext = {}): Finding[] {
   const source = ctx.source ?? `acpi/${table.foundAs || 'DMAR'}`;
@@ -25,7 +26,7 @@ export function checkDmar(table: DmarTable, ctx: AcpiCheckContext = {}): Finding
     push({ code: 'DMAR_HAW_INVALID', severity: 'error', message: `Host Address Width ${table.hostAddressWidth} bits is below the 12 Linux requires (HAW byte ${table.hawRaw} < 11, "Invalid DMAR haw").`, evidence: ev('hostAddressWidth') });
   }
   const drhds = table.structures.filter((s): s is DmarDrhd => s.type === 'DRHD');
-  if (drhds.length === 0) {
+  if (drhds.length === 0 && table.walkComplete) {
     push({ code: 'DMAR_NO_DRHD', severity: 'error', message: 'The DMAR table has no DRHD (remapping hardware unit): there is no IOMMU to use ("No DMAR devices found"). Enable VT-d in the BIOS or update it.', evidence: ev('structures') });
   }
   for (const d of drhds) {
@@ -36,7 +37,7 @@ export function checkDmar(table: DmarTable, ctx: AcpiCheckContext = {}): Finding
       push({ code: 'DMAR_DRHD_BASE_ALL_ONES', severity: 'error', message: `DRHD[${d.index}] register base is all ones (Linux: "Your BIOS is broken; DMAR reported at address ${d.registerBase}!"); this IOMMU cannot be used.`, evidence: ev(`DRHD[${d.index}].registerBase`) });
     }
   }
-  checkIncludePciAll(drhds, push, ev);
+  if (table.walkComplete) checkIncludePciAll(drhds, push, ev);
   checkRmrrs(table.structures.filter((s): s is DmarRmrr => s.type === 'RMRR'), ctx, push, ev);
   for (const s of table.structures) {
     if (s.type === 'RHSA') {
@@ -48,7 +49,7 @@ export function checkDmar(table: DmarTable, ctx: AcpiCheckContext = {}): Finding
       push({ code: 'DMAR_ANDD_NAME_UNTERMINATED', severity: 'error', message: `ANDD[${s.index}] object name "${s.name}" is not NUL-terminated.`, evidence: ev(`ANDD[${s.index}].name`) });
     }
   }
-  checkIoapics(table, drhds, ctx, push, ev);
+  if (table.walkComplete) checkIoapics(table, drhds, ctx, push, ev);
   return findings;
 }
 

@@ -82,6 +82,7 @@ export function decodeDmar(bytes: Uint8Array, opts: { source?: string } = {}): D
   const structures: DmarStructure[] = [];
   const counts = new Map<string, number>();
   let o = DMAR_FIXED_LENGTH;
+  let walkComplete = walkLength === header.length;
   while (o < walkLength) {
     const typeCode = u16(bytes, o);
     const length = u16(bytes, o + 2);
@@ -90,15 +91,18 @@ export function decodeDmar(bytes: Uint8Array, opts: { source?: string } = {}): D
     const field = `${name}[${index}]`;
     if (walkLength - o < 4) {
       push({ code: 'DMAR_RECORD_PAST_END', severity: 'error', message: `${walkLength - o} stray byte(s) at offset 0x${o.toString(16)}: too few for a structure header.`, evidence: [{ source, field: `structures@0x${o.toString(16)}` }] });
+      walkComplete = false;
       break;
     }
     const min = DMAR_MIN_LENGTH[typeCode] ?? 4;
     if (length === 0 || length < min) {
       push({ code: 'DMAR_RECORD_TOO_SHORT', severity: 'error', message: `${name} at offset 0x${o.toString(16)} has length ${length}, below its minimum of ${min} (Linux: "Invalid 0-length structure" / "Invalid ACPI DMAR entry length"); the rest of the table cannot be walked.`, evidence: [{ source, field: `${field}.length` }] });
+      walkComplete = false;
       break;
     }
     if (o + length > walkLength) {
       push({ code: 'DMAR_RECORD_PAST_END', severity: 'error', message: `${name} at offset 0x${o.toString(16)} (length ${length}) runs past the table end at 0x${walkLength.toString(16)}.`, evidence: [{ source, field: `${field}.length` }] });
+      walkComplete = false;
       break;
     }
     counts.set(name, index + 1);
@@ -153,6 +157,7 @@ export function decodeDmar(bytes: Uint8Array, opts: { source?: string } = {}): D
     header,
     capturedLength: bytes.length,
     checksumValid,
+    walkComplete,
     hawRaw,
     hostAddressWidth: hawRaw + 1,
     flags: { raw: flagsRaw, intrRemap: (flagsRaw & 1) !== 0, x2apicOptOut: (flagsRaw & 2) !== 0, dmaCtrlPlatformOptIn: (flagsRaw & 4) !== 0 },

@@ -15,6 +15,11 @@ export interface DmarTable {
   capturedLength: number;
   /** Checksum verdict; undefined when the capture is too short to verify it. */
   checksumValid: boolean | undefined;
+  /**
+   * True when every record up to `header.length` was read. When false (truncated capture, broken record
+   * length), "X is missing" checks are skipped: what is missing may sit in the unread part.
+   */
+  walkComplete: boolean;
   /** Raw HAW byte; the DMA physical address width is `hawRaw + 1` bits. */
   hawRaw: number;
   hostAddressWidth: number;

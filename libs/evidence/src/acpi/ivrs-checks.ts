@@ -20,7 +20,7 @@ export function checkIvrs(table: IvrsTable, ctx: AcpiCheckContext = {}): Finding
   const { findings, push } = findingSink();
   const ev = (field: string) => [{ source, field }];
   const ivhds = table.blocks.filter((b): b is IvrsIvhd => b.family === 'IVHD');
-  if (ivhds.length === 0) {
+  if (ivhds.length === 0 && table.walkComplete) {
     push({ code: 'IVRS_NO_IVHD', severity: 'error', message: 'The IVRS table has no IVHD block: there is no AMD IOMMU to use. Enable the IOMMU (AMD-Vi) in the BIOS or update it.', evidence: ev('blocks') });
   }
   for (const h of ivhds) {
@@ -30,7 +30,7 @@ export function checkIvrs(table: IvrsTable, ctx: AcpiCheckContext = {}): Finding
     }
     checkRanges(h, push, ev);
   }
-  if (ivhds.length > 0) checkIoapics(ivhds, ctx, push, ev);
+  if (ivhds.length > 0 && table.walkComplete) checkIoapics(ivhds, ctx, push, ev);
   checkIvmds(table.blocks.filter((b): b is IvrsIvmd => b.family === 'IVMD'), ctx, push, ev);
   return findings;
 }

@@ -80,6 +80,7 @@ export function decodeIvrs(bytes: Uint8Array, opts: { source?: string } = {}): I
   let ivmdCount = 0;
   let unknownCount = 0;
   let o = IVRS_FIXED_LENGTH;
+  let walkComplete = walkLength === header.length;
   while (o < walkLength) {
     const type = u8(bytes, o);
     const length = u16(bytes, o + 2);
@@ -88,15 +89,18 @@ export function decodeIvrs(bytes: Uint8Array, opts: { source?: string } = {}): I
     const field = `${family}[${index}]`;
     if (walkLength - o < 4) {
       push({ code: 'IVRS_RECORD_PAST_END', severity: 'error', message: `${walkLength - o} stray byte(s) at offset 0x${o.toString(16)}: too few for a block header.`, evidence: [{ source, field: `blocks@0x${o.toString(16)}` }] });
+      walkComplete = false;
       break;
     }
     const min = family === 'IVHD' ? IVHD_HEADER_LENGTH[type]! : family === 'IVMD' ? IVMD_LENGTH : 4;
     if (length === 0 || length < min) {
       push({ code: 'IVRS_RECORD_TOO_SHORT', severity: 'error', message: `${family} type 0x${type.toString(16)} at offset 0x${o.toString(16)} has length ${length}, below its minimum of ${min}; the rest of the table cannot be walked.`, evidence: [{ source, field: `${field}.length` }] });
+      walkComplete = false;
       break;
     }
     if (o + length > walkLength) {
       push({ code: 'IVRS_RECORD_PAST_END', severity: 'error', message: `${family} type 0x${type.toString(16)} at offset 0x${o.toString(16)} (length ${length}) runs past the table end at 0x${walkLength.toString(16)}.`, evidence: [{ source, field: `${field}.length` }] });
+      walkComplete = false;
       break;
     }
     const flags = u8(bytes, o + 1);
@@ -132,6 +136,7 @@ export function decodeIvrs(bytes: Uint8Array, opts: { source?: string } = {}): I
     header,
     capturedLength: bytes.length,
     checksumValid,
+    walkComplete,
     ivinfo: { raw, efrSupported: (raw & 1) !== 0, dmaRemapSupport: (raw & 2) !== 0, gvaSize: (raw >> 5) & 7, physicalAddressSize: (raw >> 8) & 0x7f, virtualAddressSize: (raw >> 15) & 0x7f },
     blocks,
     findings,

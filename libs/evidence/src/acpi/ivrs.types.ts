@@ -9,6 +9,11 @@ export interface IvrsTable {
   header: AcpiHeader;
   capturedLength: number;
   checksumValid: boolean | undefined;
+  /**
+   * True when every record up to `header.length` was read. When false (truncated capture, broken record
+   * length), "X is missing" checks are skipped: what is missing may sit in the unread part.
+   */
+  walkComplete: boolean;
   ivinfo: IvrsInfo;
   blocks: IvrsBlock[];
   /** Structural findings from decoding; semantic checks come from `checkIvrs`. */

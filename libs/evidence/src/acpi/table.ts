@@ -33,6 +33,9 @@ export function decodeAcpiTable(bytes: Uint8Array, ctx: AcpiCheckContext = {}): 
     const table = decodeIvrs(bytes, opts);
     return { kind: 'IVRS', table, findings: [...table.findings, ...checkIvrs(table, ctx)] };
   }
+  if (bytes.length < 36) {
+    return { kind: 'unknown', signature, findings: [{ code: 'ACPI_TABLE_TOO_SHORT', severity: 'error', message: `Only ${bytes.length} bytes: not even a 36-byte ACPI header, so the table cannot be identified.`, evidence: [{ source: ctx.source ?? 'acpi' }] }] };
+  }
   return { kind: 'unknown', signature, findings: [{ code: 'ACPI_UNKNOWN_TABLE', severity: 'info', message: `Table signature "${signature}" is neither DMAR/RMAD/XMAR nor IVRS; not decoded.`, evidence: [{ source: ctx.source ?? `acpi/${signature}` }] }] };
 }
 
