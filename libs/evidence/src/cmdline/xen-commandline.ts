@@ -96,6 +96,9 @@ const IOMMU_ITEM_FIELDS: Record<string, keyof Omit<XenIommuParam, 'items' | 'ena
   verbose: 'verbose',
 };
 
+/** Items that mean the same thing, so `iommu=required` and `iommu=force` give one canonical item. */
+const IOMMU_ITEM_SYNONYMS: Record<string, string> = { required: 'force', passthrough: 'dom0_passthrough' };
+
 const DOM0_ITEM_FIELDS: Record<string, keyof Omit<XenDom0IommuParam, 'items'>> = {
   passthrough: 'passthrough',
   strict: 'strict',
@@ -126,7 +129,8 @@ function applyIommuList(target: XenIommuParam, list: string): void {
       target.items.enabled = asBool;
       continue;
     }
-    const { name, value } = parseListItem(item);
+    const { name: written, value } = parseListItem(item);
+    const name = IOMMU_ITEM_SYNONYMS[written] ?? written;
     target.items[name] = value;
     const field = IOMMU_ITEM_FIELDS[name];
     if (field && typeof value === 'boolean') target[field] = value;
