@@ -1,12 +1,46 @@
 import { Module } from '@nestjs/common';
 import { DbModule } from '../../../libs/db/src/db.module';
+import { AlertReadRepository } from '../../../libs/db/src/repositories/alert-read.repository';
+import { FleetReadRepository } from '../../../libs/db/src/repositories/fleet-read.repository';
+import { HostDetailRepository } from '../../../libs/db/src/repositories/host-detail.repository';
+import { HostRepository } from '../../../libs/db/src/repositories/host.repository';
+import { TokenRepository } from '../../../libs/db/src/repositories/token.repository';
+import { AuthGuard } from './auth/auth.guard';
+import { AdminController } from './controllers/admin.controller';
+import { EnrollController } from './controllers/enroll.controller';
+import { FleetController } from './controllers/fleet.controller';
 import { HealthController } from './controllers/health.controller';
+import { MetricsController } from './controllers/metrics.controller';
+import { SnapshotController } from './controllers/snapshot.controller';
+import { AuthService } from './services/auth.service';
+import { EnrollService } from './services/enroll.service';
+import { FleetQueryService } from './services/fleet-query.service';
 import { HealthService } from './services/health.service';
+import { MetricsService } from './services/metrics.service';
 import { RedisHandles } from './services/redis.provider';
+import { SnapshotIngestService } from './services/snapshot-ingest.service';
+import { SnapshotQueueService } from './services/snapshot-queue.service';
+import { TokenAdminService } from './services/token-admin.service';
 
 @Module({
   imports: [DbModule],
-  controllers: [HealthController],
-  providers: [RedisHandles, HealthService],
+  controllers: [HealthController, EnrollController, SnapshotController, AdminController, FleetController, MetricsController],
+  providers: [
+    RedisHandles,
+    HealthService,
+    MetricsService,
+    AuthService,
+    AuthGuard,
+    EnrollService,
+    SnapshotQueueService,
+    SnapshotIngestService,
+    TokenAdminService,
+    FleetQueryService,
+    HostRepository,
+    TokenRepository,
+    FleetReadRepository,
+    HostDetailRepository,
+    AlertReadRepository,
+  ],
 })
 export class IngestApiModule {}

@@ -18,6 +18,7 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
   });
   const app = await NestFactory.create<NestFastifyApplication>(IngestApiModule, adapter, {
     logger: opts.logger === false ? false : ['error', 'warn', 'log'],
+    bodyParser: false, // configureApp registers the JSON (+gzip) parser
   });
   return configureApp(app);
 }

@@ -37,15 +37,29 @@ export class ApiErrorFilter implements ExceptionFilter {
       return;
     }
     // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
-    const fe = exception as { statusCode?: number; code?: string; message?: string };
+    const fe = exception as { statusCode?: number };
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const code = fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
-        : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
-        : fe.statusCode === 400 ? 'invalid_json' : (HTTP_CODES[fe.statusCode] ?? 'bad_request');
-      void reply.status(fe.statusCode).send({ error: code, message: fe.message ?? 'bad request' });
+      const { status, body } = frameworkErrorBody(exception);
+      void reply.status(status).send(body);
       return;
     }
     this.log.error(exception instanceof Error ? exception.stack : String(exception));
     void reply.status(500).send({ error: 'internal', message: 'internal error' });
   }
+}
+
+/** Maps an error raised by Fastify (or the body parser) to a status and `{error, message}`; anything else is a bare 500. */
+export function frameworkErrorBody(exception: unknown, bodyLimit?: number): { status: number; body: { error: string; message: string } } {
+  const fe = exception as { statusCode?: number; code?: string; message?: string };
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code =
+      fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
+      : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
+      : fe.code && /^[a-z_]+$/.test(fe.code) ? fe.code
+      : fe.statusCode === 400 ? 'invalid_json'
+      : (HTTP_CODES[fe.statusCode] ?? 'bad_request');
+    const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit ? `request body exceeds the limit of ${bodyLimit} bytes` : (fe.message ?? 'bad request');
+    return { status: fe.statusCode, body: { error: code, message } };
+  }
+  return { status: 500, body: { error: 'internal', message: 'internal error' } };
 }

@@ -23,8 +23,9 @@ export class ApiError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     readonly details?: unknown,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
   get status(): number {
     return API_ERROR_STATUS[this.code];
