@@ -33,7 +33,8 @@ export function parseArgs(argv: string[], known: { booleans: readonly string[]; 
       if (eq >= 0) out.errors.push(`--${name} takes no value`);
       else out.flags[name] = true;
     } else if (known.values.includes(name)) {
-      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      const next = argv[i + 1];
+      const value = eq >= 0 ? arg.slice(eq + 1) : next !== undefined && !next.startsWith('--') ? argv[++i] : undefined;
       if (value === undefined) out.errors.push(`--${name} needs a value`);
       else out.flags[name] = value;
     } else out.errors.push(`unknown option --${name}`);

@@ -7,6 +7,7 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const v = (Array.isArray(value) ? value[0] : value)?.trim();
   if (!v) return undefined;
   if (/^\d+$/.test(v)) return Number(v) * 1000;
+  if (!/^[A-Za-z]{3}, /.test(v)) return undefined; // IMF-fixdate starts with the day name; Date.parse accepts far too much
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
