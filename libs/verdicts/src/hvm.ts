@@ -104,8 +104,12 @@ function cpuinfoFallback(facts: HostFacts, vendor: 'intel' | 'amd' | undefined):
     if (vmx && !cpu.hypervisorFlag && facts.isXenDom0 !== true) {
       return withVendor({ status: 'yes', reasons: ['The CPU reports VT-x/AMD-V enabled (bare-metal cpuinfo); Xen itself was not checked (no xl info).'], evidence }, vendor);
     }
-    if (!vmx && (cpu.hypervisorFlag || facts.isXenDom0 === true)) {
-      reasons.push('cpuinfo in a Xen PV dom0 never shows vmx/svm, so its absence is not evidence: collect `xl info` and `xl dmesg`.');
+    if (cpu.hypervisorFlag || facts.isXenDom0 === true) {
+      reasons.push(
+        vmx
+          ? 'cpuinfo here is from a domain under a hypervisor (hypervisor flag): its vmx/svm flags say what the CPUID passes through, not what Xen enabled, so it is not evidence; collect `xl info` and `xl dmesg`.'
+          : 'cpuinfo in a Xen PV dom0 never shows vmx/svm, so its absence is not evidence: collect `xl info` and `xl dmesg`.',
+      );
     }
   }
   if (reasons.length === 0) reasons.push('No Xen evidence (xl info / xl dmesg) was captured.');

@@ -11,7 +11,10 @@ const kindOf = (facts: HostFacts): Kind | undefined => {
   if (hasSignal(facts, 'amdViEnabled', 'ivhdError', 'noSouthbridgeIoapic', 'sp5100Erratum', 'amdViError')) return 'amd-vi';
   if (facts.acpi.dmar && !facts.acpi.ivrs) return 'vt-d';
   if (facts.acpi.ivrs && !facts.acpi.dmar) return 'amd-vi';
-  return undefined;
+  // Last resort on x86: Intel CPUs pair with VT-d, AMD CPUs with AMD-Vi.
+  const hw = facts.xlInfo?.hwCaps;
+  const vendor = hw?.vmx && !hw.svm ? 'intel' : hw?.svm && !hw.vmx ? 'amd' : facts.cpu?.vendor;
+  return vendor === 'intel' ? 'vt-d' : vendor === 'amd' ? 'amd-vi' : undefined;
 };
 
 const FIRMWARE_SIGNALS = ['dmarParseFailed', 'sp5100Erratum', 'ivhdError', 'noSouthbridgeIoapic', 'amdViError', 'noCmpxchg16b'] as const;

@@ -1,7 +1,7 @@
 import type { PassthroughVerdict } from '../../contracts/src/verdicts';
 import type { PciDeviceFacts } from '../../evidence/src/host-facts/types';
 import type { HostFacts } from './facts';
-import { virtCap, xlInfoRef } from './facts';
+import { isArm, virtCap, xlInfoRef } from './facts';
 import { hvmVerdict } from './hvm';
 import { interruptRemappingVerdict } from './intremap';
 import { iommuVerdict } from './iommu';
@@ -93,7 +93,9 @@ export function passthroughVerdict(facts: HostFacts): PassthroughVerdict {
     status = hvm.status === 'unknown' ? 'unknown' : 'no';
     reasons.push(`IOMMU enabled but HVM is ${hvm.status} and pv_directio is not reported.`);
   }
-  if (status === 'yes' && ir.status !== 'yes') {
+  if (status === 'yes' && ir.status === 'unknown' && isArm(facts)) {
+    reasons.push('On Arm, MSI isolation comes from the GIC ITS, which Xen does not report: check the platform documentation.');
+  } else if (status === 'yes' && ir.status !== 'yes') {
     status = 'risky';
     reasons.push(`Interrupt remapping is ${ir.status}: passthrough is safe only for trusted guests (XSA-36/59 class).`);
     devices = devices.map((d) => (d.status === 'yes' ? { ...d, status: 'risky' as const, reasons: [...d.reasons, `Interrupt remapping is ${ir.status}.`] } : d));

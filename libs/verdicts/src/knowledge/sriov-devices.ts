@@ -24,7 +24,7 @@ export const SRIOV_DEVICES: readonly SriovDeviceInfo[] = [
   { pciId: '8086:1583', name: 'Intel XL710 40GbE QSFP+', namePatterns: ['xl710 for 40gbe qsfp+'], maxVfs: 128 },
   { pciId: '8086:1592', name: 'Intel E810-C 100GbE QSFP', namePatterns: ['e810-c for qsfp'], maxVfs: 256 },
   { pciId: '8086:159b', name: 'Intel E810-XXV 25GbE SFP', namePatterns: ['e810-xxv for sfp'], maxVfs: 256 },
-  { pciId: '8086:56c0', name: 'Intel Data Center GPU Flex 170 (Arc)', namePatterns: [], maxVfs: 31, note: 'GPU SR-IOV needs the i915/xe driver with SR-IOV support.' },
+  { pciId: '8086:56c0', name: 'Intel Data Center GPU Flex 170 (Arc)', namePatterns: ['intel corporation device 56c0'], maxVfs: 31, note: 'GPU SR-IOV needs the i915/xe driver with SR-IOV support.' },
   { pciId: '15b3:1013', name: 'Mellanox ConnectX-4', namePatterns: ['[connectx-4]'], maxVfs: 127, note: 'Total VFs is set in firmware: `mlxconfig set SRIOV_EN=1 NUM_OF_VFS=N`.' },
   { pciId: '15b3:1015', name: 'Mellanox ConnectX-4 Lx', namePatterns: ['connectx-4 lx'], maxVfs: 127, note: 'Total VFs is set in firmware: `mlxconfig set SRIOV_EN=1 NUM_OF_VFS=N`.' },
   { pciId: '15b3:1017', name: 'Mellanox ConnectX-5', namePatterns: ['[connectx-5]'], maxVfs: 127, note: 'Total VFs is set in firmware: `mlxconfig set SRIOV_EN=1 NUM_OF_VFS=N`.' },
@@ -34,7 +34,7 @@ export const SRIOV_DEVICES: readonly SriovDeviceInfo[] = [
   { pciId: '15b3:1021', name: 'Mellanox ConnectX-7', namePatterns: ['[connectx-7]'], maxVfs: 127, note: 'Total VFs is set in firmware with mlxconfig.' },
   { pciId: '14e4:16d7', name: 'Broadcom BCM57414 NetXtreme-E', namePatterns: ['bcm57414'], maxVfs: 128 },
   { pciId: '14e4:1750', name: 'Broadcom BCM57508 NetXtreme-E', namePatterns: ['bcm57508'], maxVfs: 128 },
-  { pciId: '144d:a824', name: 'Samsung PM173X NVMe', namePatterns: [], maxVfs: 32, note: 'NVMe SR-IOV VFs need namespaces and controller resources assigned with nvme-cli (virt-mgmt) before use.' },
+  { pciId: '144d:a824', name: 'Samsung PM173X NVMe', namePatterns: ['samsung electronics co ltd device a824'], maxVfs: 32, note: 'NVMe SR-IOV VFs need namespaces and controller resources assigned with nvme-cli (virt-mgmt) before use.' },
   { pciId: '1957:e100', name: 'NXP ENETC Ethernet (LS1028A)', namePatterns: ['freescale semiconductor inc device e100'], maxVfs: 2 },
 ];
 
