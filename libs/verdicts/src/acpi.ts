@@ -108,8 +108,9 @@ function collectFindings(facts: HostFacts, table: Table): Finding[] {
 export function acpiTableVerdict(facts: HostFacts, table: Table): AcpiTableVerdict {
   const tf = table === 'DMAR' ? facts.acpi.dmar : facts.acpi.ivrs;
   const findings = collectFindings(facts, table);
+  const listed = (table === 'DMAR' ? ['RMAD', 'XMAR', 'DMAR'] : ['IVRS']).filter((s) => facts.acpi.tablesSeen.includes(s));
   const meta = {
-    ...(tf ? { signature: tf.signature } : {}),
+    ...(tf ? { signature: tf.signature } : listed.length > 0 ? { signature: listed[0]! } : {}),
     ...(tf?.sha256 ? { sha256: tf.sha256 } : {}),
     ...(tf?.oemRevision !== undefined ? { oemRevision: tf.oemRevision } : {}),
   };
@@ -122,7 +123,6 @@ export function acpiTableVerdict(facts: HostFacts, table: Table): AcpiTableVerdi
   const warnings = findings.filter((f) => f.severity === 'warning');
   if (warnings.length > 0) return { status: 'degraded', findings, ...meta, reasons: [...warnings.map((f) => f.message).slice(0, 16), ...bugs].slice(0, 64), evidence };
   if (tf) return { status: 'ok', findings, ...meta, reasons: [`The ${table} table (found as ${tf.signature}) passed every check.`], evidence };
-  const listed = facts.acpi.tablesSeen.filter((s) => (table === 'DMAR' ? ['DMAR', 'RMAD', 'XMAR'] : ['IVRS']).includes(s));
   const iommu = iommuVerdict(facts);
   const kindMatches = iommu.kind === (table === 'DMAR' ? 'vt-d' : 'amd-vi');
   if (listed.length > 0) {
