@@ -1,0 +1,155 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Snapshot } from '../../../../../libs/contracts/src';
+import type { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
+import type { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
+import type { HostCurrentRow, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
+import { Jobs } from '../../../../../libs/queue/src';
+import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
+import type { Verdicts } from '../../../../../libs/contracts/src';
+import { PoisonJobError } from '../../errors';
+import type { SnapshotOutcome, WorkerMetrics } from '../../metrics/worker-metrics';
+import { planAlerts } from '../raise-alerts/alert-rules';
+import type { RaiseAlertsUseCase } from '../raise-alerts/raise-alerts.use-case';
+import { deriveSnapshot, type DerivedSnapshot } from './derive-snapshot';
+import type { IngestStatsBuffer } from './ingest-stats-buffer';
+import type { UnchangedBatcher } from './unchanged-batcher';
+
+/** What one job did, and the notification rows to enqueue (already committed). */
+export interface NormalizeResult {
+  outcome: SnapshotOutcome;
+  snapshotId: string;
+  hostId: string;
+  events: string[];
+  deliveryIds: string[];
+}
+
+const ms = (d: Date | null): number => (d ? d.getTime() : Number.NEGATIVE_INFINITY);
+
+/**
+ * Normalize one snapshot job (STYLE §10): re-validate, re-derive facts and verdicts on the server, and
+ * store them. Unchanged reports (same content hash, newer) take a batched fast path that only moves
+ * `last_seen_at`. Everything else runs in ONE transaction under `SELECT … FOR UPDATE` on the hosts row:
+ * duplicate (snapshot id already stored or current) → nothing; older than the current state →
+ * out_of_order (only `last_seen_at` moves, state never goes back); else history row + firmware + current
+ * state + device rows + events + alert transitions and their deliveries.
+ */
+export class NormalizeSnapshotUseCase {
+  constructor(
+    private readonly pool: Pool,
+    private readonly snapshots: SnapshotWriteRepository,
+    private readonly events: EventRepository,
+    private readonly alerts: AlertRepository,
+    private readonly raiseAlerts: RaiseAlertsUseCase,
+    private readonly batcher: UnchangedBatcher,
+    private readonly stats: IngestStatsBuffer,
+    private readonly metrics: WorkerMetrics,
+  ) {}
+
+  async execute(data: unknown): Promise<NormalizeResult> {
+    const parsed = Jobs['snapshot.normalize'].safeParse(data);
+    if (!parsed.success) throw new PoisonJobError('schema', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { hostId, receivedAt, snapshot } = parsed.data;
+    this.metrics.queueLag.observe(Math.max(0, (Date.now() - Date.parse(receivedAt)) / 1000));
+    let derived: DerivedSnapshot;
+    try {
+      derived = deriveSnapshot(snapshot);
+    } catch (e) {
+      throw new PoisonJobError('parser', e instanceof Error ? e.message : String(e), { cause: e });
+    }
+    const base = { snapshotId: snapshot.snapshotId, hostId };
+
+    const cur = await this.snapshots.currentHash(this.pool, hostId);
+    if (!cur) throw new PoisonJobError('missing_host', `host ${hostId} does not exist`);
+    if (cur.last_snapshot_id === snapshot.snapshotId) return this.done({ ...base, outcome: 'duplicate', events: [], deliveryIds: [] });
+    if (cur.content_hash === derived.contentHash && Date.parse(snapshot.collectedAt) > ms(cur.last_collected_at)) {
+      const moved = await this.batcher.touch({ hostId, snapshotId: snapshot.snapshotId, contentHash: derived.contentHash, collectedAt: snapshot.collectedAt, receivedAt });
+      if (moved) return this.done({ ...base, outcome: 'unchanged', events: [], deliveryIds: [] });
+    }
+    return this.done(await this.locked(hostId, receivedAt, snapshot, derived));
+  }
+
+  private done(r: NormalizeResult): NormalizeResult {
+    this.stats.add(r.outcome === 'out_of_order' ? 'outOfOrder' : r.outcome);
+    return r;
+  }
+
+  private async locked(hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot): Promise<NormalizeResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await this.inTransaction(client, hostId, receivedAt, snapshot, d);
+      await client.query('COMMIT');
+      return r;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined); // the original error is what matters
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async inTransaction(q: PoolClient, hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot): Promise<NormalizeResult> {
+    const base = { snapshotId: snapshot.snapshotId, hostId, events: [] as string[], deliveryIds: [] as string[] };
+    const host = await this.snapshots.lockHost(q, hostId);
+    if (!host) throw new PoisonJobError('missing_host', `host ${hostId} does not exist`);
+    if (host.last_snapshot_id === snapshot.snapshotId || (await this.snapshots.snapshotExists(q, snapshot.snapshotId))) {
+      return { ...base, outcome: 'duplicate' };
+    }
+    if (Date.parse(snapshot.collectedAt) <= ms(host.last_collected_at)) {
+      await this.snapshots.touchSeen(q, hostId, receivedAt);
+      return { ...base, outcome: 'out_of_order' };
+    }
+    const firmwareId = await this.snapshots.upsertFirmware(q, d.firmware);
+    const update = {
+      hostId,
+      snapshotId: snapshot.snapshotId,
+      collectedAt: snapshot.collectedAt,
+      receivedAt,
+      bootId: snapshot.bootId,
+      contentHash: d.contentHash,
+      firmwareId,
+      xenVersion: d.xenVersion,
+      agentVersion: snapshot.agent.version,
+      hostname: snapshot.host.hostname,
+      statuses: d.statuses,
+      sriovTotals: d.sriovTotals,
+      verdictsJson: d.verdictsJson,
+      factsJson: d.factsJson,
+    };
+    if (host.content_hash === d.contentHash) {
+      // Same content, newer report, but the fast path's guard refused (raced with a change): move time only.
+      await this.snapshots.updateHostCurrent(q, update);
+      return { ...base, outcome: 'unchanged' };
+    }
+    await this.snapshots.insertSnapshot(q, {
+      id: snapshot.snapshotId,
+      hostId,
+      collectedAt: snapshot.collectedAt,
+      receivedAt,
+      bootId: snapshot.bootId,
+      contentHash: d.contentHash,
+      firmwareId,
+      xenVersion: d.xenVersion,
+      agentVersion: snapshot.agent.version,
+      verdictsJson: d.verdictsJson,
+      factsJson: d.factsJson,
+      evidenceJson: snapshot.evidence ? JSON.stringify(snapshot.evidence) : null,
+    });
+    await this.snapshots.updateHostCurrent(q, update);
+    await this.snapshots.replaceDeviceRows(q, hostId, firmwareId, d.pci, d.sriov, d.acpi);
+
+    const prev = previousState(host);
+    const changes = prev ? compareSnapshots(prev, toComparableState({ facts: d.facts, verdicts: d.verdicts, bootId: snapshot.bootId, collectedAt: snapshot.collectedAt })) : [];
+    const inserted = await this.events.append(q, hostId, snapshot.snapshotId, host.last_snapshot_id, snapshot.collectedAt, changes);
+    const open = await this.alerts.openForHost(q, hostId);
+    const plan = planAlerts(changes, toComparableState({ facts: d.facts, verdicts: d.verdicts, bootId: snapshot.bootId, collectedAt: snapshot.collectedAt }).statuses, open.map((a) => a.kind));
+    const alerts = await this.raiseAlerts.execute(q, hostId, plan, inserted);
+    return { ...base, outcome: 'changed', events: changes.map((c) => c.type), deliveryIds: alerts.deliveryIds };
+  }
+}
+
+/** The host's stored state as the comparator reads it; undefined for the first snapshot of a host. */
+function previousState(host: HostCurrentRow): ReturnType<typeof toComparableState> | undefined {
+  if (!host.facts || !host.verdicts || !host.last_boot_id || !host.last_collected_at) return undefined;
+  return toComparableState({ facts: host.facts as HostFacts, verdicts: host.verdicts as Verdicts, bootId: host.last_boot_id, collectedAt: host.last_collected_at.toISOString() });
+}

@@ -1,0 +1,76 @@
+import type { Pool } from 'pg';
+import type { SnapshotWriteRepository, UnchangedTouch } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
+
+interface Pending {
+  touch: UnchangedTouch;
+  resolve: (applied: boolean) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Gathers unchanged snapshots for `windowMs` (or until `maxBatch`) and moves their hosts'
+ * `last_seen_at` in ONE guarded statement. Each caller awaits its own answer: true when its host was
+ * moved, false when the guard refused (state changed meanwhile: take the locked path). Several reports of
+ * one host in a batch collapse to the newest.
+ */
+export class UnchangedBatcher {
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly repo: SnapshotWriteRepository,
+    private readonly windowMs: number,
+    private readonly maxBatch = 500,
+  ) {}
+
+  /** Queue one touch; resolves once the batch containing it committed. */
+  touch(t: UnchangedTouch): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ touch: t, resolve, reject });
+      if (this.pending.length >= this.maxBatch) this.flushNow();
+      else this.timer ??= setTimeout(() => this.flushNow(), this.windowMs);
+    });
+  }
+
+  /** Flush what is pending and wait for every batch in flight (shutdown). */
+  async drain(): Promise<void> {
+    this.flushNow();
+    await Promise.all([...this.inFlight]);
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    const p = this.run(batch).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    const newest = new Map<string, UnchangedTouch>();
+    for (const { touch } of batch) {
+      const cur = newest.get(touch.hostId);
+      if (!cur || Date.parse(touch.collectedAt) > Date.parse(cur.collectedAt)) newest.set(touch.hostId, touch);
+    }
+    const client = await this.pool.connect().catch((e: unknown) => {
+      for (const p of batch) p.reject(e);
+      return undefined;
+    });
+    if (!client) return;
+    try {
+      await client.query('BEGIN');
+      const moved = await this.repo.touchUnchanged(client, [...newest.values()]);
+      await client.query('COMMIT');
+      for (const p of batch) p.resolve(moved.has(p.touch.hostId));
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined); // the original error is what the callers get
+      for (const p of batch) p.reject(e);
+    } finally {
+      client.release();
+    }
+  }
+}
