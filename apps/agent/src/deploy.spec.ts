@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadConfig } from './config/agent-config';
 
 // deploy/agent/install.sh into a scratch prefix, twice (it must be idempotent), then the installed wrapper runs.
 beforeAll(() => {
@@ -44,7 +45,6 @@ describe('deploy/agent/install.sh', () => {
   });
 
   it('the example configuration is valid for the agent', async () => {
-    const { loadConfig } = await import('./config/agent-config');
     const cfg = await loadConfig('deploy/agent/agent.example.json', {});
     expect(cfg).toMatchObject({ server: 'https://virtcap.example.net', interval: 3_600_000, jitter: 600_000 });
     expect(cfg.retry).toEqual({ maxAttempts: 5, baseDelay: 2000, maxDelay: 120_000, maxRetryAfter: 600_000 });
