@@ -7,7 +7,9 @@
 --   * datacenter / cluster come from the host labels of the same name, '(none)' when missing, so that
 --     Grafana's multi-value "IN (...)" filter can select hosts without the label too;
 --   * a host is stale when it has not reported for 3 hours (the agent reports hourly by default:
---     three missed reports), or never reported.
+--     three missed reports), or never reported;
+--   * v_hosts.board_vendor (and the views built on v_hosts) say '(unknown)' when DMI gave no board vendor,
+--     for the same reason as '(none)'; firmware views keep the firmware table's strings as reported.
 
 CREATE VIEW "v_hosts" AS
 SELECT
@@ -33,7 +35,7 @@ SELECT
     h.xen_version,
     h.agent_version,
     h.firmware_id,
-    COALESCE(f.board_vendor, '') AS board_vendor,
+    COALESCE(NULLIF(f.board_vendor, ''), '(unknown)') AS board_vendor,
     COALESCE(f.board_name, '') AS board_name,
     COALESCE(f.bios_vendor, '') AS bios_vendor,
     COALESCE(f.bios_version, '') AS bios_version,
