@@ -19,6 +19,7 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
   const app = await NestFactory.create<NestFastifyApplication>(IngestApiModule, adapter, {
     logger: opts.logger === false ? false : ['error', 'warn', 'log'],
     bodyParser: false, // configureApp registers the JSON (+gzip) parser
+    abortOnError: false, // throw instead of process.exit, so callers (main.ts, tests) see the error
   });
   return configureApp(app);
 }

@@ -20,6 +20,9 @@ const HTTP_CODES: Record<number, string> = {
 export class ApiErrorFilter implements ExceptionFilter {
   private readonly log = new Logger('ApiErrorFilter');
 
+  /** `bodyLimit` is named in 413 messages. */
+  constructor(private readonly bodyLimit?: number) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof ApiError) {
@@ -27,6 +30,13 @@ export class ApiErrorFilter implements ExceptionFilter {
       const body: Record<string, unknown> = { error: exception.code, message: exception.message };
       if (exception.details !== undefined) body.details = exception.details;
       void reply.status(exception.status).send(body);
+      return;
+    }
+    // Nest wraps Fastify's own errors (body limit, JSON, content type, body parser) in an HttpException with the original as cause.
+    const cause = exception instanceof HttpException ? (exception.cause as { statusCode?: unknown } | undefined) : undefined;
+    if (cause && typeof cause.statusCode === 'number') {
+      const { status, body } = frameworkErrorBody(cause, this.bodyLimit);
+      void reply.status(status).send(body);
       return;
     }
     if (exception instanceof HttpException) {
@@ -39,7 +49,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
     const fe = exception as { statusCode?: number };
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const { status, body } = frameworkErrorBody(exception);
+      const { status, body } = frameworkErrorBody(exception, this.bodyLimit);
       void reply.status(status).send(body);
       return;
     }
