@@ -90,11 +90,11 @@ describe(parseCpuinfo.name, () => {
     const big = block.repeat(Math.ceil((2 * 1024 * 1024) / block.length));
     let t = performance.now();
     expect(parseCpuinfo(big).cpuCount).toBe(Math.ceil((2 * 1024 * 1024) / block.length));
-    expect(performance.now() - t).toBeLessThan(3000);
+    expect(performance.now() - t).toBeLessThan(5000);
     t = performance.now();
     parseCpuinfo('flags\t: x\n' + ' y\n'.repeat(500_000));
     parseCpuinfo('flags : ' + 'a '.repeat(800_000));
     parseCpuinfo(':'.repeat(1_500_000));
-    expect(performance.now() - t).toBeLessThan(3000);
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 });

@@ -76,7 +76,7 @@ describe(parseDmidecode.name, () => {
     expect(parseDmidecode(big).firmware.biosVersion).toBe('P89');
     parseDmidecode('\tVendor:' + ' '.repeat(1_500_000));
     parseDmidecode('Handle 0x0000, DMI type 0, 24 bytes\nBIOS Information\n\tVersion: ' + 'x'.repeat(1_500_000));
-    expect(performance.now() - t).toBeLessThan(3000);
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 });
 

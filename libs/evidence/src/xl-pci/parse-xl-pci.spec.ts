@@ -39,6 +39,6 @@ describe(parseXlPciList.name, () => {
     const t = performance.now();
     expect(parseXlPciList(text, 'g')).toHaveLength(60_000);
     expect(parsePciAssignableList('0000:03:10.0 \n'.repeat(80_000))).toHaveLength(80_000);
-    expect(performance.now() - t).toBeLessThan(2000);
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 });
