@@ -2,7 +2,7 @@
 // Bundle the host agent into one dependency-free file for dom0s (Debian's dom0 has Node 18):
 //   dist/agent/virtcap-agent.cjs   (node tools/build-agent.mjs [--minify])
 import { build } from 'esbuild';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,11 +38,17 @@ const result = await build({
   legalComments: minify ? 'none' : 'eof',
   sourcemap: false,
   metafile: true,
+  write: false,
   plugins: [englishOnlyZodLocales],
   logLevel: 'warning',
   // Node built-ins stay external (platform node); zod and our libs are bundled in.
 });
-chmodSync(outfile, 0o755);
+// Write to a temp file and rename, so a concurrent build (parallel test workers) never exposes a partial file.
+mkdirSync(dirname(outfile), { recursive: true });
+const tmp = `${outfile}.${process.pid}.tmp`;
+writeFileSync(tmp, result.outputFiles[0].contents);
+chmodSync(tmp, 0o755);
+renameSync(tmp, outfile);
 const external = Object.values(result.metafile.outputs)
   .flatMap((o) => o.imports ?? [])
   .filter((i) => i.external && !i.path.startsWith('node:'));
