@@ -8,9 +8,18 @@ import { iommuVerdict } from './iommu';
 import { passthroughVerdict } from './passthrough';
 import { sriovVerdict } from './sriov';
 
-/** All verdicts for one host (DESIGN.md "Snapshot and verdicts"), from facts alone: pure and total. */
+const clamp = <V extends { reasons: string[]; evidence: unknown[] }>(v: V): V => ({
+  ...v,
+  reasons: v.reasons.slice(0, 64).map((r) => r.slice(0, 4096)),
+  evidence: v.evidence.slice(0, 256),
+});
+
+/**
+ * All verdicts for one host (DESIGN.md "Snapshot and verdicts"), from facts alone: pure and total. The
+ * result always satisfies `VerdictsSchema` (reasons and evidence are clamped to the wire-format bounds).
+ */
 export function computeVerdicts(facts: HostFacts): Verdicts {
-  return {
+  const v: Verdicts = {
     hvm: hvmVerdict(facts),
     hap: hapVerdict(facts),
     iommu: iommuVerdict(facts),
@@ -19,5 +28,15 @@ export function computeVerdicts(facts: HostFacts): Verdicts {
     sriov: sriovVerdict(facts),
     acpiDmar: acpiDmarVerdict(facts),
     acpiIvrs: acpiIvrsVerdict(facts),
+  };
+  return {
+    hvm: clamp(v.hvm),
+    hap: clamp(v.hap),
+    iommu: clamp(v.iommu),
+    interruptRemapping: clamp(v.interruptRemapping),
+    passthrough: clamp(v.passthrough),
+    sriov: clamp(v.sriov),
+    acpiDmar: clamp(v.acpiDmar),
+    acpiIvrs: clamp(v.acpiIvrs),
   };
 }

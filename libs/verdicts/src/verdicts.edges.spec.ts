@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { VerdictsSchema } from '../../contracts/src/verdicts';
 import type { Verdicts } from '../../contracts/src/verdicts';
 import { buildHostFacts } from '../../evidence/src/host-facts';
@@ -183,5 +184,37 @@ describe('PCI: SR-IOV and passthrough', () => {
     expect(gpu?.reasons[0]).toContain('FLReset-');
     const withReset = verdicts({ 'xl-info.txt': QUBES, 'xl-dmesg.txt': VTD, 'lspci-vv.txt': text('amd-gpu-flr-minus', 'lspci-vv.txt'), 'sysfs/pci/0000:01:00.0/reset_method': 'bus\n' });
     expect(withReset.passthrough.devices?.find((d) => d.bdf === '0000:01:00.0')?.status).not.toBe('no');
+  });
+});
+
+describe('totality', () => {
+  it('any evidence, however broken, gives schema-valid verdicts', () => {
+    const names = ['xl-info.txt', 'xl-dmesg.txt', 'cpuinfo.txt', 'lspci-vv.txt', 'dmesg.txt', 'acpi/DMAR', 'acpi/IVRS', 'xen-capabilities.txt'];
+    const lines = fc.constantFrom(
+      'virt_caps              : hvm hvm_directio',
+      'xen_caps               : xen-3.0-x86_64',
+      '(XEN) Xen version 4.17.2',
+      '(XEN) I/O virtualisation disabled',
+      '(XEN) No southbridge IO-APIC found in IVRS table',
+      'Initial VFs: 8, Total VFs: 0, Number of VFs: 0',
+      '01:00.0 Ethernet controller: Mellanox Technologies MT27710 Family [ConnectX-4 Lx]',
+      '\tCapabilities: <access denied>',
+    );
+    const file = fc.oneof(fc.array(fc.oneof(lines, fc.string({ maxLength: 80 })), { maxLength: 30 }).map((l) => l.join('\n')), fc.uint8Array({ maxLength: 120 }));
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...names), file), (bundle) => {
+        VerdictsSchema.parse(computeVerdicts(buildHostFacts(bundle as EvidenceBundle)));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('hundreds of SR-IOV PFs stay within the wire-format bounds', () => {
+    const pf = (loadHost('connectx4lx-lspci')['lspci-vv.txt'] as string).split('\n');
+    const many = Array.from({ length: 120 }, (_, i) => [`0000:${(i + 1).toString(16).padStart(2, '0')}:00.0${pf[0]!.slice('0000:01:00.0'.length)}`, ...pf.slice(1)].join('\n')).join('\n\n');
+    const v = verdicts({ 'xl-info.txt': QUBES, 'lspci-vv.txt': many });
+    expect(v.sriov.status).toBe('ready');
+    expect(v.sriov.devices).toHaveLength(120);
+    expect(v.sriov.reasons.length).toBeLessThanOrEqual(64);
   });
 });

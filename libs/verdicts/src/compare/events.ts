@@ -16,7 +16,9 @@ export const CHANGE_EVENT_TYPES = [
   'bios_update_disabled_hvm',
   'bios_update_enabled_hvm',
 ] as const;
+/** One of {@link CHANGE_EVENT_TYPES}. */
 export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
+/** `critical` pages on-call (BIOS disabled VT-d/VT-x with table evidence), `warning` a lost capability, `info` the rest. */
 export type ChangeSeverity = 'info' | 'warning' | 'critical';
 
 /** One change between two consecutive snapshots of a host. `details` is plain JSON. */

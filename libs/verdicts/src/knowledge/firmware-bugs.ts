@@ -18,6 +18,7 @@ export interface FirmwareBugInfo {
   corpus: string;
 }
 
+/** The known firmware bugs; add an entry only with a corpus capture that shows it. */
 export const FIRMWARE_BUGS: readonly FirmwareBugInfo[] = [
   {
     id: 'dell-xps13-9310-dmar-address0',

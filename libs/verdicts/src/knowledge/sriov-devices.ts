@@ -15,6 +15,7 @@ export interface SriovDeviceInfo {
   note?: string;
 }
 
+/** Known SR-IOV PFs; `maxVfs` is the hardware maximum per PF as the vendor documents it. */
 export const SRIOV_DEVICES: readonly SriovDeviceInfo[] = [
   { pciId: '8086:10fb', name: 'Intel 82599ES 10GbE', namePatterns: ['82599es', '82599 10 gigabit'], maxVfs: 63 },
   { pciId: '8086:1528', name: 'Intel X540-AT2 10GbE', namePatterns: ['x540-at2', 'ethernet controller 10-gigabit x540'], maxVfs: 63 },
