@@ -48,10 +48,12 @@ describe('committed Grafana dashboards', () => {
     }
   });
 
-  it.each(committed)('%s has unique panel ids and no overlapping panels', (file) => {
+  it.each(committed)('%s has unique panel ids and titles, and no overlapping panels', (file) => {
     const d = load(file);
     const ps = d.panels;
     expect(new Set(ps.map((p) => p.id)).size).toBe(ps.length);
+    const titles = leafPanels(d).map((p) => p.title);
+    expect(titles.filter((x, i) => titles.indexOf(x) !== i)).toEqual([]);
     for (let i = 0; i < ps.length; i++) {
       for (let j = i + 1; j < ps.length; j++) {
         const a = ps[i]!.gridPos;

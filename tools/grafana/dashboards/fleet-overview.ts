@@ -48,7 +48,7 @@ export function fleetOverview(): Dashboard {
     .row('Hosts and ingest')
     .add({
       type: 'table',
-      title: 'Hosts',
+      title: 'Host list',
       description: 'Click a hostname for Host detail.',
       w: 24,
       h: 12,

@@ -12,11 +12,11 @@ export function regressions(): Dashboard {
   ];
   const panels = new Layout()
     .row('Now')
-    .add({ type: 'stat', title: 'BIOS updates that disabled VT-d/AMD-Vi or VT-x', description: 'In the time range.', w: 6, h: 4, redAt: 1, sql: `SELECT count(*) AS regressions FROM v_iommu_regressions WHERE $__timeFilter(occurred_at) AND ${DC}` })
+    .add({ type: 'stat', title: 'Regressions in range', description: 'BIOS updates that disabled VT-d/AMD-Vi or VT-x, in the time range.', w: 6, h: 4, redAt: 1, sql: `SELECT count(*) AS regressions FROM v_iommu_regressions WHERE $__timeFilter(occurred_at) AND ${DC}` })
     .add({ type: 'stat', title: 'Hosts still without the capability', description: 'Regressed hosts whose current verdict is still not yes.', w: 6, h: 4, redAt: 1, sql: `SELECT count(DISTINCT host_id) AS hosts FROM v_iommu_regressions WHERE still_disabled AND ${DC}` })
     .add({ type: 'stat', title: 'Firing alerts', description: 'Alerts not resolved yet.', w: 4, h: 4, redAt: 1, sql: `SELECT count(*) AS firing FROM v_alert_timeline WHERE state = 'firing' AND ${DC}` })
-    .add({ type: 'stat', title: 'Stale hosts', description: 'No report for 3 hours.', w: 4, h: 4, redAt: 1, sql: `SELECT count(*) AS stale FROM v_stale_hosts WHERE ${DC}` })
-    .add({ type: 'stat', title: 'Dead letters', description: 'Snapshots the worker gave up on.', w: 4, h: 4, redAt: 1, sql: `SELECT count(*) AS dead_letters FROM v_dead_letters` })
+    .add({ type: 'stat', title: 'Stale', description: 'No report for 3 hours.', w: 4, h: 4, redAt: 1, sql: `SELECT count(*) AS stale FROM v_stale_hosts WHERE ${DC}` })
+    .add({ type: 'stat', title: 'Dead-letter queue', description: 'Snapshots the worker gave up on.', w: 4, h: 4, redAt: 1, sql: `SELECT count(*) AS dead_letters FROM v_dead_letters` })
     .row('Regressions')
     .add({
       type: 'table',
