@@ -49,13 +49,14 @@ const r730 = (bios: string, iommuOn = true): EvidenceBundle => {
   if (iommuOn) b['acpi/RMAD'] = RMAD;
   return b;
 };
-const gigabyte = (): EvidenceBundle => ({
+/** The Gigabyte board with the broken IVRS on BIOS `bios` (SYNTHETIC DMI strings, see above). */
+export const gigabyte = (bios = 'F5'): EvidenceBundle => ({
   'xl-info.txt': RYZEN,
   'acpi/IVRS': IVRS_BROKEN,
   'dmi/board_vendor': 'Gigabyte Technology Co., Ltd.\n',
   'dmi/board_name': 'F2A78M-HD2\n',
   'dmi/bios_vendor': 'American Megatrends Inc.\n',
-  'dmi/bios_version': 'F5\n',
+  'dmi/bios_version': `${bios}\n`,
   'dmi/bios_date': '07/04/2014\n',
 });
 
@@ -69,8 +70,8 @@ export interface SeededFleet {
   hostnames: string[];
 }
 
-/** Seeds the fleet into `db` through the worker's normalize use case. */
-export async function seedFleet(db: Db, now = new Date()): Promise<SeededFleet> {
+/** Reports snapshots for hosts through the agent's snapshot builder and the worker's normalize use case. */
+export function createSeeder(db: Db) {
   const hosts = new HostRepository(db);
   const snapshots = new SnapshotWriteRepository();
   const metrics = new WorkerMetrics({ defaultMetrics: false });
@@ -78,7 +79,6 @@ export async function seedFleet(db: Db, now = new Date()): Promise<SeededFleet> 
   const batcher = new UnchangedBatcher(db.pool, snapshots, 5);
   const alerts = new AlertRepository();
   const normalize = new NormalizeSnapshotUseCase(db.pool, snapshots, new EventRepository(), alerts, new RaiseAlertsUseCase(alerts, [], metrics), batcher, stats, metrics);
-
   const hostIds: Record<string, string> = {};
   const report = async (hostname: string, labels: Record<string, string>, bundle: EvidenceBundle, at: Date, bootId = 'boot-1') => {
     hostIds[hostname] ??= (await hosts.enroll({ machineId: `machine-${hostname}`, hostname, labels, tokenHash: randomUUID() })).hostId;
@@ -91,8 +91,19 @@ export async function seedFleet(db: Db, now = new Date()): Promise<SeededFleet> 
       now: at,
     });
     if (!built.ok) throw new Error(`snapshot for ${hostname} invalid: ${built.issues.join('; ')}`);
-    await normalize.execute({ hostId: hostIds[hostname], receivedAt: at.toISOString(), snapshot: built.snapshot });
+    return normalize.execute({ hostId: hostIds[hostname], receivedAt: at.toISOString(), snapshot: built.snapshot });
   };
+  /** Writes what the worker batches (unchanged touches, per-minute stats). */
+  const finish = async () => {
+    await batcher.drain();
+    await stats.flush();
+  };
+  return { report, finish, hostIds };
+}
+
+/** Seeds the fleet into `db` through the worker's normalize use case. */
+export async function seedFleet(db: Db, now = new Date()): Promise<SeededFleet> {
+  const { report, finish, hostIds } = createSeeder(db);
   const ago = (ms: number) => new Date(now.getTime() - ms);
   const fra1c1 = { datacenter: 'fra1', cluster: 'c1' };
   const ams1c2 = { datacenter: 'ams1', cluster: 'c2' };
@@ -116,8 +127,7 @@ export async function seedFleet(db: Db, now = new Date()): Promise<SeededFleet> 
   await report('cx4-01', { datacenter: 'fra1', cluster: 'c2' }, { ...r730('2.4.3'), 'lspci-vv.txt': CX4, 'sysfs/pci/0000:01:00.0/sriov_totalvfs': '8\n', 'sysfs/pci/0000:01:00.0/sriov_numvfs': '4\n' }, ago(30 * 60_000));
   await report('nvme-01', { datacenter: 'fra1', cluster: 'c2' }, { ...NVME_GUEST, 'xl-info.txt': QUBES }, ago(20 * 60_000));
 
-  await batcher.drain();
-  await stats.flush();
+  await finish();
   // A poison job, as the worker's dead-letter use case stores it.
   await new DeadLetterRepository().insert(db.pool, { queue: 'snapshots', snapshotId: randomUUID(), reason: 'schema: snapshot.collectedAt: Invalid ISO datetime', payload: { garbage: true } });
   return { now, hostIds, hostnames: Object.keys(hostIds).sort() };
