@@ -49,7 +49,7 @@ export function factsFor(h: HostShape): Record<string, unknown> {
   };
 }
 
-export function snapshotFor(h: HostShape, collectedAt: Date, snapshotId = randomUUID()): SnapshotInput {
+export function snapshotFor(h: HostShape, collectedAt: Date, snapshotId: string = randomUUID()): SnapshotInput {
   return {
     schemaVersion: 1,
     snapshotId,

@@ -8,14 +8,16 @@ interface Pending {
 }
 
 /**
- * Gathers unchanged snapshots for `windowMs` (or until `maxBatch`) and moves their hosts'
- * `last_seen_at` in ONE guarded statement. Each caller awaits its own answer: true when its host was
+ * Group commit for unchanged snapshots: when no batch is in flight the pending touches go at once (next
+ * tick); while one is in flight, arrivals gather and go together when it finishes (at most `windowMs`
+ * later, or at `maxBatch`). Each batch moves its hosts' `last_seen_at` in ONE guarded statement. Each caller awaits its own answer: true when its host was
  * moved, false when the guard refused (state changed meanwhile: take the locked path). Several reports of
  * one host in a batch collapse to the newest.
  */
 export class UnchangedBatcher {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -30,6 +32,7 @@ export class UnchangedBatcher {
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ touch: t, resolve, reject });
       if (this.pending.length >= this.maxBatch) this.flushNow();
+      else if (this.inFlight.size === 0) this.immediate ??= setImmediate(() => this.flushNow());
       else this.timer ??= setTimeout(() => this.flushNow(), this.windowMs);
     });
   }
@@ -42,11 +45,16 @@ export class UnchangedBatcher {
 
   private flushNow(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const p = this.run(batch).finally(() => this.inFlight.delete(p));
+    const p = this.run(batch).finally(() => {
+      this.inFlight.delete(p);
+      if (this.pending.length > 0 && this.inFlight.size === 0) this.flushNow();
+    });
     this.inFlight.add(p);
   }
 
