@@ -35,7 +35,7 @@ function devSecrets(): Record<string, string> {
 
 function run(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [join(root, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const prefix = `[${name}] `;
+  const prefix = name === 'sim' ? '' : `[${name}] `; // the simulator prefixes its own lines
   const pipe = (s: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
     let buf = '';
     s.on('data', (d: Buffer) => {
