@@ -6,6 +6,8 @@ import { RedisHandles } from './redis.provider';
 /** How long a snapshotId is remembered for idempotency (agents retry from their spool for days). */
 export const IDEMPOTENCY_TTL_SECONDS = 7 * 86400;
 const MAX_BATCH = 256;
+/** Batches in flight at once: while Redis works on one, the next is already on the wire. */
+const MAX_IN_FLIGHT = 4;
 const REDIS_TIMEOUT_MS = 3000;
 
 interface Pending {
@@ -16,8 +18,8 @@ interface Pending {
 }
 
 /**
- * Enqueues `snapshot.normalize` jobs in batches. Requests that arrive while a batch is in flight wait for
- * the next one; each batch costs two Redis round trips: a pipeline of `SET <prefix>:ingest:seen:<id> 1 NX EX`
+ * Enqueues `snapshot.normalize` jobs in batches. Requests parsed in the same event-loop turn share a batch, and up
+ * to MAX_IN_FLIGHT batches are in flight at once; each batch costs two Redis round trips: a pipeline of `SET <prefix>:ingest:seen:<id> 1 NX EX`
  * (the idempotency record: a resend is a duplicate, never a second job) and one `addBulk` of the new jobs
  * with jobId `snapshotJobId(id)` (BullMQ's own dedupe as a second guard). If the enqueue fails, the
  * idempotency keys of that batch are deleted again so the agent's retry is not mistaken for a duplicate,
@@ -26,26 +28,33 @@ interface Pending {
 @Injectable()
 export class SnapshotQueueService {
   private pending: Pending[] = [];
-  private flushing = false;
+  private inFlight = 0;
+  private scheduled = false;
 
   constructor(private readonly handles: RedisHandles) {}
 
   submit(snapshotId: string, data: JobData<'snapshot.normalize'>): Promise<'queued' | 'duplicate'> {
     return new Promise((resolve, reject) => {
       this.pending.push({ snapshotId, data, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.drain());
-      }
+      this.schedule();
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
-      await this.flush(batch);
-    }
-    this.flushing = false;
+  /** Flushes on the next turn of the event loop, so requests parsed in the same turn share a batch. */
+  private schedule(): void {
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      while (this.inFlight < MAX_IN_FLIGHT && this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        this.inFlight++;
+        void this.flush(batch).finally(() => {
+          this.inFlight--;
+          this.schedule();
+        });
+      }
+    });
   }
 
   private async flush(batch: Pending[]): Promise<void> {

@@ -1,0 +1,221 @@
+/**
+ * `npm run bench:ingest`: throughput of POST /v1/snapshots on the real API (built output, child process)
+ * against a bare Fastify 5 route that only parses the same JSON body (child process), same machine, same
+ * run. autocannon (in this process) drives 64 connections on loopback for 10 s per target (two interleaved
+ * rounds of 5 s, so load from other processes hits both alike), after a 2 s warm-up,
+ * with ~22 KB snapshot bodies built from corpus captures and a unique snapshotId per request. A throwaway
+ * database and Redis prefix are created and removed. Results are printed and appended to
+ * docs/benchmarks.md under "## Ingest API (npm run bench:ingest)".
+ *
+ * The API runs with VIRTCAP_RATE_LIMIT_PER_MINUTE raised (one bench host sends thousands per second) and
+ * the snapshots queue is drained every second (no worker runs; 22 KB jobs would otherwise fill Redis).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import { migrate } from '../libs/db/src/migrate/migrate';
+import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
+import { QueueName } from '../libs/queue/src';
+import { deleteKeysByPrefix, TEST_REDIS_URL } from '../libs/queue/src/testing/test-redis';
+import { snapshotBody } from './ingest-bodies';
+
+interface Histogram {
+  average: number;
+  p50: number;
+  p99: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(__filename)('autocannon') as Autocannon;
+
+const ROOT = resolve(__dirname, '../..');
+const CONNECTIONS = 64;
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const WARMUP_S = 2;
+const ROUNDS = 2;
+const ENROLL_SECRET = randomBytes(24).toString('hex');
+const ADMIN_TOKEN = randomBytes(24).toString('hex');
+const SECTION = '## Ingest API (npm run bench:ingest)';
+
+const BARE_SERVER = `
+const fastify = require('fastify')({ bodyLimit: 4 * 1024 * 1024 });
+fastify.post('/v1/snapshots', async (req, reply) => {
+  reply.code(202);
+  return { snapshotId: req.body.snapshotId, status: 'queued' };
+});
+fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => console.log('ready'));
+`;
+
+function startChild(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code, sig) => {
+    if (code !== 0 && code !== null) console.error(`child ${args[0]} exited with ${code ?? sig}`);
+  });
+  return child;
+}
+
+async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500 || r.status === 503) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > until) throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+
+async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
+  // The body is a template with the snapshotId spliced in per request (cheap: no JSON.stringify per request).
+  const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
+  const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: 'POST',
+    headers,
+    requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: head + randomUUID() + tail }) }],
+  });
+}
+
+/** Rounds of equal length: req/s averaged, p50/p99 averaged over rounds, status codes and errors summed. */
+function combine(rounds: AutocannonResult[]): AutocannonResult {
+  const mean = (f: (r: AutocannonResult) => number) => Math.round((rounds.reduce((a, r) => a + f(r), 0) / rounds.length) * 10) / 10;
+  const codes: Record<string, { count: number }> = {};
+  for (const r of rounds) for (const [c, s] of Object.entries(r.statusCodeStats)) codes[c] = { count: (codes[c]?.count ?? 0) + Number(s.count) };
+  return {
+    requests: { average: mean((r) => r.requests.average), p50: 0, p99: 0 },
+    latency: { average: mean((r) => r.latency.average), p50: mean((r) => r.latency.p50), p99: mean((r) => r.latency.p99) },
+    non2xx: rounds.reduce((a, r) => a + r.non2xx, 0),
+    errors: rounds.reduce((a, r) => a + r.errors, 0),
+    timeouts: rounds.reduce((a, r) => a + r.timeouts, 0),
+    statusCodeStats: codes,
+  };
+}
+
+function row(name: string, r: AutocannonResult): string {
+  const codes = Object.entries(r.statusCodeStats).map(([c, s]) => `${c}×${s.count}`).join(' ');
+  return `| ${name} | ${Math.round(r.requests.average)} | ${r.latency.p50} | ${r.latency.p99} | ${codes}${r.errors ? `, ${r.errors} errors` : ''} |`;
+}
+
+function appendToDocs(lines: string[]): void {
+  const file = join(ROOT, 'docs/benchmarks.md');
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = text.indexOf(SECTION);
+  if (start < 0) {
+    text = `${text.trimEnd()}\n\n${SECTION}\n\n${lines.join('\n')}\n`;
+  } else {
+    const next = text.indexOf('\n## ', start + SECTION.length);
+    const end = next < 0 ? text.length : next + 1;
+    text = `${text.slice(0, end).trimEnd()}\n\n${lines.join('\n')}\n${next < 0 ? '' : '\n' + text.slice(end)}`;
+  }
+  writeFileSync(file, text);
+}
+
+async function main(): Promise<void> {
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const dbName = `virtcap_bench_${id}`;
+  const prefix = `virtcap_bench_${id}`;
+  const children: ChildProcess[] = [];
+  let queue: Queue | undefined;
+  let drainTimer: NodeJS.Timeout | undefined;
+  await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
+  try {
+    await migrate(urlFor(dbName), join(ROOT, 'prisma/migrations'));
+    const apiPort = freePort();
+    const barePort = apiPort + 1;
+    children.push(
+      startChild([...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/apps/ingest-api/src/main.js'], {
+        DATABASE_URL: urlFor(dbName),
+        REDIS_URL: TEST_REDIS_URL,
+        VIRTCAP_QUEUE_PREFIX: prefix,
+        VIRTCAP_ENROLL_SECRET: ENROLL_SECRET,
+        VIRTCAP_ADMIN_TOKEN: ADMIN_TOKEN,
+        VIRTCAP_RATE_LIMIT_PER_MINUTE: '1000000000',
+        HOST: '127.0.0.1',
+        PORT: String(apiPort),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'production',
+      }),
+      startChild(['-e', BARE_SERVER], { PORT: String(barePort) }),
+    );
+    const api = `http://127.0.0.1:${apiPort}`;
+    const bare = `http://127.0.0.1:${barePort}`;
+    await Promise.all([waitFor(`${api}/healthz`), waitFor(`${bare}/`)]);
+    const machineId = `bench-${id}`;
+    const enrolled = await fetch(`${api}/v1/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ enrollSecret: ENROLL_SECRET, hostname: 'bench-host', machineId }),
+    });
+    if (enrolled.status !== 201) throw new Error(`enroll: ${enrolled.status} ${await enrolled.text()}`);
+    const { token } = (await enrolled.json()) as { token: string };
+
+    const u = new URL(TEST_REDIS_URL);
+    queue = new Queue(QueueName.Snapshots, { connection: { host: u.hostname, port: Number(u.port || 6379) }, prefix });
+    const q = queue;
+    drainTimer = setInterval(() => void q.drain().catch(() => undefined), 1000);
+
+    console.log(`warm-up ${WARMUP_S} s each…`);
+    await cannon(`${bare}/v1/snapshots`, null, machineId, WARMUP_S);
+    await cannon(`${api}/v1/snapshots`, token, machineId, WARMUP_S);
+    // Interleaved rounds, so load from other processes on the machine hits both targets alike.
+    const bareRounds: AutocannonResult[] = [];
+    const apiRounds: AutocannonResult[] = [];
+    const roundS = DURATION_S / ROUNDS;
+    for (let i = 0; i < ROUNDS; i++) {
+      console.log(`round ${i + 1}/${ROUNDS}: bare Fastify then the API, ${CONNECTIONS} connections, ${roundS} s each…`);
+      bareRounds.push(await cannon(`${bare}/v1/snapshots`, null, machineId, roundS));
+      apiRounds.push(await cannon(`${api}/v1/snapshots`, token, machineId, roundS));
+    }
+    const bareRes = combine(bareRounds);
+    const apiRes = combine(apiRounds);
+    const ratio = apiRes.requests.average / bareRes.requests.average;
+    const bodyBytes = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs' })).length;
+
+    const lines = [
+      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs), unique snapshotId per request; API and bare server are child processes, autocannon shares the machine.`,
+      '',
+      '| target | req/s | p50 ms | p99 ms | status codes |',
+      '|---|---|---|---|---|',
+      row('bare Fastify 5, parse body only', bareRes),
+      row('virtcap API POST /v1/snapshots (auth, zod, dedupe, enqueue)', apiRes),
+      '',
+      `**Ratio API / bare: ${ratio.toFixed(2)}** (target ≥ 0.6).`,
+    ];
+    console.log('\n' + lines.join('\n'));
+    if (process.env.BENCH_NO_DOCS !== '1') appendToDocs(lines);
+  } finally {
+    if (drainTimer) clearInterval(drainTimer);
+    await queue?.close().catch(() => undefined); // cleanup continues below
+    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await dropDatabase(dbName);
+    const n = await deleteKeysByPrefix(prefix);
+    console.log(`cleaned up: dropped ${dbName}, deleted ${n} Redis keys under ${prefix}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
