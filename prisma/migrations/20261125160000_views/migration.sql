@@ -302,24 +302,18 @@ FROM "pci_devices" p
 JOIN "v_hosts" h ON h.host_id = p.host_id
 LEFT JOIN "sriov_functions" s ON s.host_id = p.host_id AND s.pf_bdf = p.bdf;
 
--- Firmware moves: consecutive stored snapshots of a host whose firmware differs, and the snapshot pairs of
--- firmware_changed events (the same pairs when the worker wrote both; UNION removes duplicates). Statuses
--- before and after come from the two snapshots' verdicts.
+-- Firmware moves: each stored snapshot paired with the host's previous stored snapshot, when their BIOS
+-- version differs. History is stored on every content change and a firmware change is one, so these pairs
+-- include every firmware_changed event's (the event's prev_snapshot_id may name an unchanged report that was
+-- never stored; the previous STORED snapshot is the state before). The previous snapshot is found per row
+-- through the (host_id, collected_at) index, so a filter on the target firmware (the advisory API) touches
+-- only the snapshots on that firmware (snapshots_firmware_id_idx). Statuses before/after come from the two
+-- snapshots' verdicts.
 CREATE VIEW "v_firmware_transitions" AS
-WITH pairs AS (
-    SELECT host_id, prev_id, id FROM (
-        SELECT s.host_id, s.id, lag(s.id) OVER (PARTITION BY s.host_id ORDER BY s.collected_at, s.received_at) AS prev_id,
-               s.firmware_id, lag(s.firmware_id) OVER (PARTITION BY s.host_id ORDER BY s.collected_at, s.received_at) AS prev_firmware_id
-        FROM "snapshots" s
-    ) w
-    WHERE prev_id IS NOT NULL AND firmware_id IS DISTINCT FROM prev_firmware_id
-    UNION
-    SELECT e.host_id, e.prev_snapshot_id, e.snapshot_id
-    FROM "events" e
-    WHERE e.type = 'firmware_changed' AND e.prev_snapshot_id IS NOT NULL
-)
 SELECT
-    p.host_id,
+    n.host_id,
+    n.id AS snapshot_id,
+    o.id AS prev_snapshot_id,
     n.collected_at AS moved_at,
     fp.board_vendor AS board_vendor_before, fp.board_name AS board_name_before,
     fp.bios_vendor AS bios_vendor_before, fp.bios_version AS bios_version_before, fp.bios_date AS bios_date_before,
@@ -329,12 +323,17 @@ SELECT
     o.verdicts -> 'iommu' ->> 'status' AS iommu_before, n.verdicts -> 'iommu' ->> 'status' AS iommu_after,
     o.verdicts -> 'acpiDmar' ->> 'status' AS dmar_before, n.verdicts -> 'acpiDmar' ->> 'status' AS dmar_after,
     o.verdicts -> 'acpiIvrs' ->> 'status' AS ivrs_before, n.verdicts -> 'acpiIvrs' ->> 'status' AS ivrs_after
-FROM pairs p
-JOIN "snapshots" o ON o.id = p.prev_id
-JOIN "snapshots" n ON n.id = p.id
+FROM "snapshots" n
 JOIN "firmware" fn ON fn.id = n.firmware_id
+CROSS JOIN LATERAL (
+    SELECT p.id, p.firmware_id, p.verdicts
+    FROM "snapshots" p
+    WHERE p.host_id = n.host_id AND p.collected_at < n.collected_at
+    ORDER BY p.collected_at DESC
+    LIMIT 1
+) o
 LEFT JOIN "firmware" fp ON fp.id = o.firmware_id
-WHERE fp.bios_version IS DISTINCT FROM fn.bios_version;
+WHERE o.firmware_id IS DISTINCT FROM n.firmware_id AND fp.bios_version IS DISTINCT FROM fn.bios_version;
 
 -- Firmware advisory per board vendor/name + BIOS version: hosts that moved TO it, how many lost the IOMMU
 -- (VT-d/AMD-Vi yes -> not yes), HVM or HAP (yes -> not yes), or got a broken DMAR/IVRS (not broken ->
