@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, RequestMethod } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { getEnv } from '../../../libs/config/src';
 import { DbModule } from '../../../libs/db/src/db.module';
 import { AlertReadRepository } from '../../../libs/db/src/repositories/alert-read.repository';
 import { FleetReadRepository } from '../../../libs/db/src/repositories/fleet-read.repository';
@@ -23,7 +25,22 @@ import { SnapshotQueueService } from './services/snapshot-queue.service';
 import { TokenAdminService } from './services/token-admin.service';
 
 @Module({
-  imports: [DbModule],
+  imports: [
+    DbModule,
+    // Structured request logs (one JSON line per request). Credentials never reach the log: the
+    // Authorization and Cookie headers are redacted, bodies (enroll secret, tokens) are not logged.
+    LoggerModule.forRootAsync({
+      useFactory: () => ({
+        pinoHttp: {
+          level: getEnv().LOG_LEVEL,
+          redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+          autoLogging: { ignore: (req: { url?: string }) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+          quietReqLogger: true,
+        },
+        forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+      }),
+    }),
+  ],
   controllers: [HealthController, EnrollController, SnapshotController, AdminController, FleetController, MetricsController],
   providers: [
     RedisHandles,

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { getEnv } from '../../../libs/config/src';
 import { IngestApiModule } from './app.module';
@@ -18,8 +19,10 @@ export async function createApiApp(opts: { logger?: boolean } = {}): Promise<Nes
   });
   const app = await NestFactory.create<NestFastifyApplication>(IngestApiModule, adapter, {
     logger: opts.logger === false ? false : ['error', 'warn', 'log'],
+    bufferLogs: opts.logger !== false,
     bodyParser: false, // configureApp registers the JSON (+gzip) parser
     abortOnError: false, // throw instead of process.exit, so callers (main.ts, tests) see the error
   });
+  if (opts.logger !== false) app.useLogger(app.get(Logger));
   return configureApp(app);
 }
