@@ -211,6 +211,9 @@ describe('/metrics and /docs', () => {
   });
 
   it('serves an OpenAPI document with the Snapshot body schema', async () => {
+    const ui = await api.inject({ method: 'GET', url: '/docs' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toContain('text/html');
     const res = await api.inject({ method: 'GET', url: '/docs-json' });
     expect(res.statusCode).toBe(200);
     const doc = res.json();
