@@ -100,6 +100,13 @@ describe('end to end: a BIOS update that disables VT-d', () => {
     const res = await fetch(`${apiUrl}/v1/alerts?state=firing`, { headers: { authorization: `Bearer ${secrets.admin}` } });
     expect(res.status).toBe(200);
     expect(JSON.stringify(await res.json())).toContain('bios_update_disabled_iommu');
+    // The firmware advisory gates the next roll-out of this BIOS on what the fleet already saw.
+    const adv = await fetch(`${apiUrl}/v1/firmware/advisory?boardVendor=Supermicro&boardName=X10DAi&biosVersion=3.2`, { headers: { authorization: `Bearer ${secrets.admin}` } });
+    expect(adv.status).toBe(200);
+    expect(await adv.json()).toMatchObject({ biosVersion: '3.2', hostsMoved: 1, hostsLostIommu: 1, verdict: 'regressions seen', fromVersions: ['3.1'] });
+    const bad = await fetch(`${apiUrl}/v1/firmware/advisory?boardVendor=Supermicro`, { headers: { authorization: `Bearer ${secrets.admin}` } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('boardName');
     expect(receiver.received.filter((r) => r.body.includes('bios_update_disabled_iommu') && r.body.includes('"firing"'))).toHaveLength(1);
   });
 });

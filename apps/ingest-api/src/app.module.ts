@@ -11,6 +11,8 @@ import { AuthGuard } from './auth/auth.guard';
 import { AdminController } from './controllers/admin.controller';
 import { EnrollController } from './controllers/enroll.controller';
 import { FleetController } from './controllers/fleet.controller';
+import { FirmwareAdvisoryService } from './services/firmware-advisory.service';
+import { FirmwareAdvisoryRepository } from '../../../libs/db/src/repositories/firmware-advisory.repository';
 import { HealthController } from './controllers/health.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { SnapshotController } from './controllers/snapshot.controller';
@@ -53,6 +55,8 @@ import { TokenAdminService } from './services/token-admin.service';
     SnapshotIngestService,
     TokenAdminService,
     FleetQueryService,
+    FirmwareAdvisoryService,
+    FirmwareAdvisoryRepository,
     HostRepository,
     TokenRepository,
     FleetReadRepository,

@@ -3,6 +3,7 @@ import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Auth } from '../auth/auth.decorators';
 import { render } from '../common/rendered';
+import { FirmwareAdvisoryService } from '../services/firmware-advisory.service';
 import { FleetQueryService } from '../services/fleet-query.service';
 
 type Query = Record<string, unknown>;
@@ -11,7 +12,10 @@ type Query = Record<string, unknown>;
 @Controller('v1')
 @Auth('reader')
 export class FleetController {
-  constructor(private readonly fleet: FleetQueryService) {}
+  constructor(
+    private readonly fleet: FleetQueryService,
+    private readonly advisories: FirmwareAdvisoryService,
+  ) {}
 
   /** Hosts per status for every verdict key; filters as on /v1/hosts (`?label.<k>=<v>`, verdicts, firmware, stale). */
   @Get('fleet/summary')
@@ -41,6 +45,15 @@ export class FleetController {
   @Get('firmware')
   firmware(@Query() q: Query) {
     return this.fleet.firmware(q);
+  }
+
+  /** Roll-out gate: did hosts that moved to this board + BIOS version regress? (`safe` / `regressions seen` / `not enough data`) */
+  @Get('firmware/advisory')
+  @ApiQuery({ name: 'boardVendor', required: true, type: String })
+  @ApiQuery({ name: 'boardName', required: true, type: String })
+  @ApiQuery({ name: 'biosVersion', required: true, type: String })
+  advisory(@Query() q: Query) {
+    return this.advisories.advisory(q);
   }
 
   /** Alerts with the events behind them; `?state=firing|resolved`. */
