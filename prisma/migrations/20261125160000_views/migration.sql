@@ -302,13 +302,13 @@ FROM "pci_devices" p
 JOIN "v_hosts" h ON h.host_id = p.host_id
 LEFT JOIN "sriov_functions" s ON s.host_id = p.host_id AND s.pf_bdf = p.bdf;
 
--- Firmware moves: each stored snapshot paired with the host's previous stored snapshot, when their BIOS
--- version differs. History is stored on every content change and a firmware change is one, so these pairs
--- include every firmware_changed event's (the event's prev_snapshot_id may name an unchanged report that was
--- never stored; the previous STORED snapshot is the state before). The previous snapshot is found per row
--- through the (host_id, collected_at) index, so a filter on the target firmware (the advisory API) touches
--- only the snapshots on that firmware (snapshots_firmware_id_idx). Statuses before/after come from the two
--- snapshots' verdicts.
+-- Firmware moves: the worker's firmware_changed events (written whenever the BIOS vendor|version|date|release
+-- key changes between two reports), each paired with the stored snapshot it fired on and the host's previous
+-- STORED snapshot (history is stored on every content change, and a firmware change is one; the event's own
+-- prev_snapshot_id may name an unchanged report that was never stored). Only moves to a different BIOS version
+-- count. Driving from the events (2 a year per host, not every snapshot) keeps the fleet-wide query small,
+-- and a filter on the target firmware (the advisory API) goes firmware → snapshots_firmware_id_idx →
+-- events_snapshot_id_type_key. Statuses before/after come from the two snapshots' verdicts.
 CREATE VIEW "v_firmware_transitions" AS
 SELECT
     n.host_id,
@@ -323,7 +323,8 @@ SELECT
     o.verdicts -> 'iommu' ->> 'status' AS iommu_before, n.verdicts -> 'iommu' ->> 'status' AS iommu_after,
     o.verdicts -> 'acpiDmar' ->> 'status' AS dmar_before, n.verdicts -> 'acpiDmar' ->> 'status' AS dmar_after,
     o.verdicts -> 'acpiIvrs' ->> 'status' AS ivrs_before, n.verdicts -> 'acpiIvrs' ->> 'status' AS ivrs_after
-FROM "snapshots" n
+FROM "events" e
+JOIN "snapshots" n ON n.id = e.snapshot_id
 JOIN "firmware" fn ON fn.id = n.firmware_id
 CROSS JOIN LATERAL (
     SELECT p.id, p.firmware_id, p.verdicts
@@ -333,7 +334,7 @@ CROSS JOIN LATERAL (
     LIMIT 1
 ) o
 LEFT JOIN "firmware" fp ON fp.id = o.firmware_id
-WHERE o.firmware_id IS DISTINCT FROM n.firmware_id AND fp.bios_version IS DISTINCT FROM fn.bios_version;
+WHERE e.type = 'firmware_changed' AND fp.bios_version IS DISTINCT FROM fn.bios_version;
 
 -- Firmware advisory per board vendor/name + BIOS version: hosts that moved TO it, how many lost the IOMMU
 -- (VT-d/AMD-Vi yes -> not yes), HVM or HAP (yes -> not yes), or got a broken DMAR/IVRS (not broken ->
@@ -381,6 +382,11 @@ EXCEPTION
     WHEN duplicate_object OR unique_violation THEN NULL; -- another database's migration created it first
 END
 $$;
+
+-- Dashboard queries are short aggregates whose cost estimates cross jit_above_cost on large fleets; the
+-- JIT compile then costs more than the query (measured: 1.7 s of 2.2 s for v_firmware_advisory at 10k
+-- hosts, docs/benchmarks.md). Role settings apply to sessions that log in as the role (Grafana's).
+ALTER ROLE virtcap_grafana SET jit = off;
 
 GRANT USAGE ON SCHEMA public TO virtcap_grafana;
 -- SELECT on the v_* views only; no grant on any base table.
