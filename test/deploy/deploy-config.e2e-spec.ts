@@ -14,7 +14,7 @@ const otherKnown = new Set(['WORKER_METRICS_PORT', 'VIRTCAP_GRAFANA_DB_PASSWORD'
 const entrypoints = ['dist/apps/ingest-api/src/main.js', 'dist/apps/worker/src/main.js', 'dist/libs/db/src/migrate/cli.js', 'dist/tools/sim/main.js'];
 const sourceOf = (js: string) => js.replace(/^dist\//, '').replace(/\.js$/, '.ts');
 
-const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8')) as {
+const compose = parse(readFileSync('deploy/docker-compose.yml', 'utf8'), { merge: true }) as {
   services: Record<string, { environment?: Record<string, string>; command?: string[]; volumes?: string[]; image?: string; depends_on?: Record<string, unknown> }>;
 };
 
