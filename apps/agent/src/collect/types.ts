@@ -1,5 +1,5 @@
 /** Raw evidence keyed by evidence-directory path (DESIGN.md): text as strings, ACPI tables as bytes. */
-export type EvidenceBundle = Record<string, string | Uint8Array>;
+export type { EvidenceBundle } from '../../../../libs/evidence/src/host-facts/types';
 
 /** What happened to one collector; recorded in the snapshot under `facts.collection`. */
 export interface CollectorRun {

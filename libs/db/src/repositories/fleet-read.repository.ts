@@ -1,3 +1,4 @@
+import type { FirmwareIdentity } from './snapshot-write.repository';
 import { Injectable } from '@nestjs/common';
 import { Db } from '../db';
 import { HostFilter, hostWhere, VERDICT_STATUS_COLUMNS, VerdictColumnKey } from './host-filter';
@@ -30,15 +31,8 @@ export interface HostCursor {
 }
 
 /** A firmware identity with how many hosts run it and how their DMAR/IVRS tables fare. */
-export interface FirmwareRow {
+export interface FirmwareRow extends FirmwareIdentity {
   id: string;
-  boardVendor: string;
-  boardName: string;
-  biosVendor: string;
-  biosVersion: string;
-  biosDate: string;
-  sysVendor: string;
-  productName: string;
   hosts: number;
   acpiDmar: Record<string, number>;
   acpiIvrs: Record<string, number>;

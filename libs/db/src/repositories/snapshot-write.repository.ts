@@ -24,9 +24,8 @@ export interface FirmwareIdentity {
   productName: string;
 }
 
-/** One history row: written only when the content hash changed (DESIGN.md data model). */
-export interface SnapshotRowInput {
-  id: string;
+/** What a history row and the host's current state both record about one snapshot. */
+export interface SnapshotCore {
   hostId: string;
   collectedAt: string;
   receivedAt: string;
@@ -37,20 +36,17 @@ export interface SnapshotRowInput {
   agentVersion: string;
   verdictsJson: string;
   factsJson: string;
+}
+
+/** One history row: written only when the content hash changed (DESIGN.md data model). */
+export interface SnapshotRowInput extends SnapshotCore {
+  id: string;
   evidenceJson: string | null;
 }
 
 /** The denormalised verdict columns of `hosts` plus the JSONB copies, replaced on every change. */
-export interface HostCurrentUpdate {
-  hostId: string;
+export interface HostCurrentUpdate extends SnapshotCore {
   snapshotId: string;
-  collectedAt: string;
-  receivedAt: string;
-  bootId: string;
-  contentHash: string;
-  firmwareId: string | null;
-  xenVersion: string | null;
-  agentVersion: string;
   hostname: string;
   statuses: {
     hvm: string;
@@ -65,8 +61,6 @@ export interface HostCurrentUpdate {
     acpiIvrs: string;
   };
   sriovTotals: { total: number; num: number; used: number };
-  verdictsJson: string;
-  factsJson: string;
 }
 
 /** A PCI function row (`pci_devices`). */

@@ -1,4 +1,5 @@
 import type { EvidenceRef, Finding } from '../common';
+import type { DmiFirmware } from '../dmi/dmi.types';
 
 /**
  * The evidence directory as a map: path inside the directory (DESIGN.md "Evidence directory") to its
@@ -8,16 +9,7 @@ import type { EvidenceRef, Finding } from '../common';
 export type EvidenceBundle = Record<string, string | Uint8Array>;
 
 /** Firmware identity strings as the firmware reports them, trimmed (DESIGN.md `facts.firmware`). */
-export interface FirmwareFacts {
-  biosVendor?: string;
-  biosVersion?: string;
-  biosDate?: string;
-  biosRelease?: string;
-  boardVendor?: string;
-  boardName?: string;
-  sysVendor?: string;
-  productName?: string;
-}
+export type FirmwareFacts = DmiFirmware;
 
 /**
  * Signals read from the Xen boot log (`xl dmesg`, evidence-spec §2). Each present key holds the first

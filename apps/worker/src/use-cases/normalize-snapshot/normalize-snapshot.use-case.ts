@@ -122,17 +122,8 @@ export class NormalizeSnapshotUseCase {
       return { ...base, outcome: 'unchanged' };
     }
     await this.snapshots.insertSnapshot(q, {
+      ...update,
       id: snapshot.snapshotId,
-      hostId,
-      collectedAt: snapshot.collectedAt,
-      receivedAt,
-      bootId: snapshot.bootId,
-      contentHash: d.contentHash,
-      firmwareId,
-      xenVersion: d.xenVersion,
-      agentVersion: snapshot.agent.version,
-      verdictsJson: d.verdictsJson,
-      factsJson: d.factsJson,
       evidenceJson: snapshot.evidence ? JSON.stringify(snapshot.evidence) : null,
     });
     await this.snapshots.updateHostCurrent(q, update);
