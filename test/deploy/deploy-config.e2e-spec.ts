@@ -66,6 +66,27 @@ describe('deploy/k8s', () => {
   };
   const docs = kust.resources.flatMap((r) => parseAllDocuments(readFileSync(join('deploy/k8s', r), 'utf8')).map((d) => d.toJS() as Record<string, any>));
 
+  it('every manifest validates against the Kubernetes OpenAPI schemas (kubernetes-models)', async () => {
+    const docsWithSecret = [...docs, parse(readFileSync('deploy/k8s/secret.example.yaml', 'utf8')) as Record<string, any>];
+    for (const d of docsWithSecret) {
+      const group = d.apiVersion.includes('/') ? d.apiVersion : `v1`;
+      const mod = (await import(`kubernetes-models/${group}/${d.kind}`)) as Record<string, new (o: unknown) => { validate(): void }>;
+      const Model = mod[d.kind]!;
+      let error = '';
+      try {
+        new Model(d).validate();
+      } catch (e) {
+        error = (e as Error).message;
+      }
+      expect({ kind: d.kind, name: d.metadata.name, error }).toEqual({ kind: d.kind, name: d.metadata.name, error: '' });
+    }
+    // The validator is real: a wrong type is refused.
+    const { Deployment } = (await import('kubernetes-models/apps/v1/Deployment')) as { Deployment: new (o: unknown) => { validate(): void } };
+    const broken = JSON.parse(JSON.stringify(docs.find((d) => d.kind === 'Deployment')));
+    broken.spec.template.spec.containers[0].ports = [{ containerPort: 'http' }];
+    expect(() => new Deployment(broken).validate()).toThrow(/containerPort must be integer/);
+  });
+
   it('references files that exist', () => {
     for (const g of kust.configMapGenerator) for (const f of g.files) expect({ file: f, exists: existsSync(join('deploy/k8s', f)) }).toEqual({ file: f, exists: true });
   });
