@@ -1,2 +1,3 @@
 export * from './snapshot';
 export * from './verdicts';
+export * from './json-safety';

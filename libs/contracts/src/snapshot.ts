@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { findJsonIssues, jsonSafe } from './json-safety';
 import { VerdictsSchema } from './verdicts';
 
 /** Current snapshot wire-format version. The API accepts {@link SUPPORTED_SCHEMA_VERSIONS}. */
@@ -36,23 +37,30 @@ export const FactsSchema = z.looseObject({ firmware: FirmwareSchema.optional() }
  */
 export const RawEvidenceSchema = z.record(z.string().max(256), z.string().max(4 * 1024 * 1024));
 
-export const SnapshotSchema = z
-  .object({
-    schemaVersion: z.literal(SCHEMA_VERSION),
-    snapshotId: z.uuid(),
-    collectedAt: z.iso.datetime({ offset: true }),
-    bootId: z.string().min(1).max(64),
-    agent: z.object({ version: z.string().max(64) }),
-    host: z.object({
-      hostname: z.string().min(1).max(253),
-      machineId: z.string().min(1).max(128),
-      labels: LabelsSchema.default({}),
-    }),
-    facts: FactsSchema,
-    verdicts: VerdictsSchema.optional(),
-    evidence: RawEvidenceSchema.optional(),
-  })
-  .meta({ id: 'Snapshot' });
+export const SnapshotSchema = jsonSafe(
+  z
+    .object({
+      schemaVersion: z.literal(SCHEMA_VERSION),
+      snapshotId: z.uuid(),
+      collectedAt: z.iso.datetime({ offset: true }),
+      bootId: z.string().min(1).max(64),
+      agent: z.object({ version: z.string().max(64) }),
+      host: z.object({
+        hostname: z.string().min(1).max(253),
+        machineId: z.string().min(1).max(128),
+        labels: LabelsSchema.default({}),
+      }),
+      facts: FactsSchema,
+      verdicts: VerdictsSchema.optional(),
+      evidence: RawEvidenceSchema.optional(),
+    })
+    // Facts are a loose object, so NUL characters, lone surrogates or absurd nesting could hide anywhere:
+    // PostgreSQL would refuse them in the worker after the API said 202 (see json-safety.ts).
+    .superRefine((snap, ctx) => {
+      for (const issue of findJsonIssues(snap)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    })
+    .meta({ id: 'Snapshot' }),
+);
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 export type SnapshotInput = z.input<typeof SnapshotSchema>;

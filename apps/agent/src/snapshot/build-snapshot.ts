@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SCHEMA_VERSION, SnapshotSchema, type Snapshot, type Verdicts } from '../../../../libs/contracts/src';
+import { replaceNul, SCHEMA_VERSION, SnapshotSchema, type Snapshot, type Verdicts } from '../../../../libs/contracts/src';
 import { redactBundle } from '../collect/redact';
 import { isBinaryEvidencePath, type Collection, type EvidenceBundle } from '../collect/types';
 import { AGENT_VERSION } from '../version';
@@ -55,6 +55,9 @@ function asPlainObject(v: unknown): Record<string, unknown> {
  */
 export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
   const bundle = redactBundle(input.bundle);
+  // A NUL byte in a text capture (binary garbage, a corrupt ring buffer) cannot be stored by PostgreSQL and the
+  // contract refuses it: keep the text, with U+FFFD in its place, as UTF-8 decoding does for invalid bytes.
+  for (const [k, v] of Object.entries(bundle)) if (typeof v === 'string') bundle[k] = replaceNul(v);
   const notes = [...input.collection.notes];
   let facts: Record<string, unknown> = {};
   let verdicts: Verdicts | undefined;

@@ -25,6 +25,8 @@ export class ApiErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const contentType = host.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>()?.headers?.['content-type'];
+    const sent = typeof contentType === 'string' ? contentType.slice(0, 100) : undefined;
     if (exception instanceof ApiError) {
       for (const [k, v] of Object.entries(exception.headers)) reply.header(k, v);
       const body: Record<string, unknown> = { error: exception.code, message: exception.message };
@@ -35,7 +37,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     // Nest wraps Fastify's own errors (body limit, JSON, content type, body parser) in an HttpException with the original as cause.
     const cause = exception instanceof HttpException ? (exception.cause as { statusCode?: unknown } | undefined) : undefined;
     if (cause && typeof cause.statusCode === 'number') {
-      const { status, body } = frameworkErrorBody(cause, this.bodyLimit);
+      const { status, body } = frameworkErrorBody(cause, this.bodyLimit, sent);
       void reply.status(status).send(body);
       return;
     }
@@ -49,7 +51,7 @@ export class ApiErrorFilter implements ExceptionFilter {
     // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
     const fe = exception as { statusCode?: number };
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const { status, body } = frameworkErrorBody(exception, this.bodyLimit);
+      const { status, body } = frameworkErrorBody(exception, this.bodyLimit, sent);
       void reply.status(status).send(body);
       return;
     }
@@ -58,17 +60,23 @@ export class ApiErrorFilter implements ExceptionFilter {
   }
 }
 
-/** Maps an error raised by Fastify (or the body parser) to a status and `{error, message}`; anything else is a bare 500. */
-export function frameworkErrorBody(exception: unknown, bodyLimit?: number): { status: number; body: { error: string; message: string } } {
+/**
+ * Maps an error raised by Fastify (or the body parser) to a status and `{error, message}`; anything else is a
+ * bare 500. `contentType` (the request's header) is named in 415 messages.
+ */
+export function frameworkErrorBody(exception: unknown, bodyLimit?: number, contentType?: string): { status: number; body: { error: string; message: string } } {
   const fe = exception as { statusCode?: number; code?: string; message?: string };
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code =
       fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type'
       : fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload_too_large'
-      : fe.code && /^[a-z_]+$/.test(fe.code) ? fe.code
+      : fe.code && /^[a-z0-9_]+$/.test(fe.code) ? fe.code
       : fe.statusCode === 400 ? 'invalid_json'
       : (HTTP_CODES[fe.statusCode] ?? 'bad_request');
-    const message = fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit ? `request body exceeds the limit of ${bodyLimit} bytes` : (fe.message ?? 'bad request');
+    const message =
+      fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && bodyLimit ? `request body exceeds the limit of ${bodyLimit} bytes`
+      : fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `Content-Type ${contentType ? JSON.stringify(contentType) : '(none)'} is not supported; send application/json`
+      : (fe.message ?? 'bad request');
     return { status: fe.statusCode, body: { error: code, message } };
   }
   return { status: 500, body: { error: 'internal', message: 'internal error' } };

@@ -1,11 +1,25 @@
 import { z } from 'zod';
+import { findJsonIssues, isJsonSafe } from '../../../../libs/contracts/src';
 import { ApiError } from './api-error';
 
-/** Validates a JSON body with a zod schema; 422 `invalid_body` naming every field path otherwise. */
+const MAX_DETAILS = 50;
+
+function invalid(details: { path: string; message: string }[]): ApiError {
+  const paths = [...new Set(details.map((d) => d.path || '(body)'))];
+  return new ApiError('invalid_body', `invalid body: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}`, {}, details);
+}
+
+/**
+ * Validates a JSON body with a zod schema; 422 `invalid_body` naming every field path otherwise. Before
+ * the schema, any body is refused (422, path named) when it holds what PostgreSQL cannot store or what
+ * could pollute prototypes: NUL characters or lone surrogates in strings or keys, nesting deeper than
+ * MAX_JSON_DEPTH, `__proto__` keys or `constructor.prototype` (libs/contracts json-safety.ts).
+ */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  // A jsonSafe schema scans string values itself (once, also on the agent and in the worker); structure and keys are checked here.
+  const unsafe = findJsonIssues(body, { forbidPrototypeKeys: true, skipStringValues: isJsonSafe(schema) });
+  if (unsafe.length > 0) throw invalid(unsafe.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const details = r.error.issues.slice(0, 50).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  const paths = [...new Set(details.map((d) => d.path || '(body)'))];
-  throw new ApiError('invalid_body', `invalid body: ${paths.slice(0, 10).join(', ')}${paths.length > 10 ? ', …' : ''}`, {}, details);
+  throw invalid(r.error.issues.slice(0, MAX_DETAILS).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
 }
