@@ -130,10 +130,16 @@ export class FleetClient {
     };
   }
 
-  async send(h: SimHost, now = new Date()): Promise<DeliveryOutcome> {
+  /**
+   * Sends the host's current snapshot. `onDelivered` gets the delivery time in ms (the agent's POST with its
+   * retries, without building and gzipping the body), for client-side ingest latency.
+   */
+  async send(h: SimHost, now = new Date(), onDelivered?: (ms: number, out: DeliveryOutcome) => void): Promise<DeliveryOutcome> {
     if (!h.token) throw new Error(`${h.hostname} is not enrolled`);
     const snap = this.snapshotFor(h, now);
-    const out = await deliverSnapshot(gzipSync(JSON.stringify(snap)), snap.snapshotId, {
+    const body = gzipSync(JSON.stringify(snap));
+    const t0 = performance.now();
+    const out = await deliverSnapshot(body, snap.snapshotId, {
       server: this.server,
       token: h.token,
       requestTimeoutMs: 15_000,
@@ -144,6 +150,7 @@ export class FleetClient {
       log: this.log,
       random: () => this.rng.next(),
     });
+    onDelivered?.(performance.now() - t0, out);
     this.stats.sent++;
     if (out.kind === 'accepted') {
       if (out.status === 'duplicate') this.stats.duplicate++;
@@ -155,6 +162,27 @@ export class FleetClient {
     }
     return out;
   }
+}
+
+/**
+ * A routine change between two reports, so some share of a steady fleet's reports are not byte-identical
+ * in content: a reboot (new boot id; the content hash includes it) or, on a host with an SR-IOV PF, VFs
+ * switched on or off. Returns what changed.
+ */
+export function perturb(h: SimHost, rng: Rng): 'reboot' | 'sriov' {
+  if (h.profile.sriovPf && !h.vtdDisabledByBios && rng.next() < 0.5) {
+    h.vfsEnabled = h.vfsEnabled > 0 ? 0 : 4;
+    return 'sriov';
+  }
+  h.bootId = rng.uuid();
+  return 'reboot';
+}
+
+/** The BIOS roll-out of the demo: the host moves to its board's next BIOS, which switches VT-d off (and reboots). */
+export function rollOutVtdDisablingBios(h: SimHost, rng: Rng): void {
+  h.biosIndex = Math.min(1, h.profile.biosVersions.length - 1);
+  h.vtdDisabledByBios = true;
+  h.bootId = rng.uuid();
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { resolve } from 'node:path';
 import { stderrLogger } from '../../apps/agent/src/log';
-import { FleetClient, makeFleet, pool, SimHost } from './fleet';
+import { FleetClient, makeFleet, pool, rollOutVtdDisablingBios, SimHost } from './fleet';
 import { loadProfiles } from './profiles';
 import { Rng } from './rng';
 
@@ -138,11 +138,7 @@ async function main(): Promise<void> {
     const rng = new Rng(opts.seed + 1);
     const intel = profiles.find((p) => p.name === 'intel-vtd-sriov');
     const rollout = hosts.filter((h) => h.profile === intel && h.labels.datacenter === 'fra1' && h.labels.cluster === 'c1' && h.token);
-    for (const h of rollout) {
-      h.biosIndex = 1;
-      h.vtdDisabledByBios = true;
-      h.bootId = rng.uuid();
-    }
+    for (const h of rollout) rollOutVtdDisablingBios(h, rng);
     await pool(rollout, opts.concurrency, (h) => client.send(h));
     const board = intel?.board;
     console.log(`[sim] BIOS roll-out: ${rollout.length} ${board?.boardVendor} ${board?.boardName} hosts in fra1/c1 moved to BIOS ${intel?.biosVersions[1]?.[0]}, which disables VT-d`);
