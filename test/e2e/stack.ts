@@ -25,23 +25,30 @@ export async function freePort(): Promise<number> {
 export interface Proc {
   child: ChildProcess;
   output: () => string;
+  /** Resolves once the process has exited, with its exit code or the signal that ended it. */
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
 
-export function startProcess(script: string, env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Runs a built entrypoint with `node`. `cwd` defaults to this checkout; `cleanEnv` starts from PATH
+ * alone instead of this process's environment (as a container would).
+ */
+export function startProcess(script: string, env: NodeJS.ProcessEnv, opts: { cwd?: string; cleanEnv?: boolean } = {}): Proc {
+  const base = opts.cleanEnv ? { PATH: process.env.PATH } : process.env;
+  const child = spawn(process.execPath, [script], { cwd: opts.cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   return {
     child,
     output: () => out,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((r) => {
-        if (child.exitCode !== null) return r(child.exitCode);
-        child.once('exit', (code) => r(code));
-        child.kill(signal);
-      }),
+    exit,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return (await exit).code;
+    },
   };
 }
 
