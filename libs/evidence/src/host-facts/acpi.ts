@@ -61,7 +61,12 @@ export function tableBytes(value: string | Uint8Array, source: string): { bytes:
 export function tableFacts(bytes: Uint8Array, source: string, ctx: AcpiCheckContext, extra: Finding[] = []): AcpiTableFacts {
   const report = decodeAcpiTable(bytes, { ...ctx, source });
   const header = report.kind === 'unknown' ? undefined : report.table.header;
-  const findings = [...extra, ...report.findings].filter((f) => f.severity !== 'info').slice(0, MAX_TABLE_FINDINGS);
+  // Only DMAR/RMAD/XMAR/IVRS files reach here, so bytes that are neither are a broken table, not "no findings".
+  const mismatch: Finding[] =
+    report.kind === 'unknown'
+      ? [{ code: 'ACPI_SIGNATURE_MISMATCH', severity: 'error', message: `${source} does not hold a DMAR/RMAD/XMAR or IVRS table (its signature reads ${JSON.stringify(report.signature)}): the table is corrupt or the capture is wrong.`, evidence: [{ source, field: 'header.signature' }] }]
+      : [];
+  const findings = [...extra, ...mismatch, ...report.findings].filter((f) => f.severity !== 'info').slice(0, MAX_TABLE_FINDINGS);
   return {
     signature: header?.signature ?? (report.kind === 'unknown' ? report.signature : report.kind),
     source,

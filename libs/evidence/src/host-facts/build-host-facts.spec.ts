@@ -107,6 +107,16 @@ describe(buildHostFacts.name, () => {
   });
 });
 
+describe('a DMAR/IVRS file that holds something else', () => {
+  it('is a broken table with a finding that says so, not a table that passed every check', () => {
+    const garbage = new Uint8Array(5000).map((_, i) => (i * 131 + 7) % 251);
+    const facts = buildHostFacts({ 'acpi/RMAD': garbage, 'acpi/IVRS': new TextEncoder().encode('not an ACPI table at all, just text that is long enough') });
+    expect(facts.acpi.dmar?.findings.map((f) => [f.code, f.severity])).toEqual([['ACPI_SIGNATURE_MISMATCH', 'error']]);
+    expect(facts.acpi.dmar?.findings[0]!.message).toContain('acpi/RMAD does not hold a DMAR/RMAD/XMAR or IVRS table');
+    expect(facts.acpi.ivrs?.findings.map((f) => f.code)).toEqual(['ACPI_SIGNATURE_MISMATCH']);
+  });
+});
+
 describe(vfBdfs.name, () => {
   it('walks routing ids by offset and stride across device and bus boundaries', () => {
     expect(vfBdfs('0000:01:00.0', 2, 1, 3)).toEqual(['0000:01:00.2', '0000:01:00.3', '0000:01:00.4']);
