@@ -33,13 +33,14 @@ deb http://deb.debian.org/debian bookworm main
 deb http://deb.debian.org/debian bookworm-updates main
 deb http://deb.debian.org/debian-security bookworm-security main
 EOS
+# a small initramfs (only what mounts /dev/vda), set before the dist-upgrade so the kernel update builds that one
+sed -i 's/^MODULES=.*/MODULES=list/' rootfs/etc/initramfs-tools/initramfs.conf
+printf 'virtio_pci\nvirtio_blk\next4\ncrc32c_generic\nahci\nsd_mod\n' >> rootfs/etc/initramfs-tools/modules
 mount -t proc proc rootfs/proc
 trap 'umount rootfs/proc 2>/dev/null || true' EXIT
 chroot rootfs sh -c 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -y -q dist-upgrade && apt-get clean'
 old=$(chroot rootfs sh -c "dpkg -l 'linux-image-[0-9]*' | awk '/^ii/{print \$2}' | sort -V | head -n -1")
 [ -n "$old" ] && chroot rootfs sh -c "DEBIAN_FRONTEND=noninteractive apt-get -y -q purge $old"
-sed -i 's/^MODULES=.*/MODULES=list/' rootfs/etc/initramfs-tools/initramfs.conf
-printf 'virtio_pci\nvirtio_blk\next4\ncrc32c_generic\nahci\nsd_mod\n' >> rootfs/etc/initramfs-tools/modules
 chroot rootfs update-initramfs -u -k all
 umount rootfs/proc; trap - EXIT
 mkdir -p boot

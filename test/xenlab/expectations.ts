@@ -14,13 +14,22 @@ export interface XenlabExpectation {
   interruptRemapping?: string;
   passthrough?: string;
   sriov: { status: string; pf?: { totalVfs: number; numVfs: number } };
-  acpiDmar: { status: string; signature?: string };
+  acpiDmar: { status: string; signature?: string; findings?: string[] };
   acpiIvrs: { status: string; signature?: string };
   /** Text report lines (`collect --format text`), as regular expressions. */
   reportLines: RegExp[];
 }
 
 const line = (label: string, rest: string) => new RegExp(`^  ${label.replace(/[()/]/g, (c) => `\\${c}`)}\\s*: ${rest}`, 'm');
+
+/**
+ * QEMU 7.2's DMAR (found as `RMAD` in dom0) has one DRHD whose flags are 0 and whose scopes list every device
+ * (IO-APIC, each endpoint, the root port's bus): a valid table, and Xen enables VT-d with it. The DMAR checks
+ * (libs/evidence/src/acpi/dmar-checks.ts, evidence-spec §4 "missing = warning") still warn that no DRHD has
+ * INCLUDE_PCI_ALL, so the verdict is `degraded` with that one warning and nothing else. Asserted as it is, so a
+ * change to that rule shows up here; whether a fully-scoped table should stay `degraded` is an open question.
+ */
+const QEMU_DMAR = { status: 'degraded', signature: 'RMAD', findings: ['warning:DMAR_NO_INCLUDE_PCI_ALL'] };
 
 export const XENLAB_EXPECTATIONS: Record<string, XenlabExpectation> = {
   'q35-intel-iommu-max': {
@@ -30,7 +39,7 @@ export const XENLAB_EXPECTATIONS: Record<string, XenlabExpectation> = {
     interruptRemapping: 'yes',
     passthrough: 'yes',
     sriov: { status: 'ready', pf: { totalVfs: 2, numVfs: 2 } },
-    acpiDmar: { status: 'ok', signature: 'RMAD' },
+    acpiDmar: QEMU_DMAR,
     acpiIvrs: { status: 'absent' },
     reportLines: [
       line('HVM guests (VT-x/AMD-V)', 'PASS +yes \\(amd\\)'),
@@ -38,7 +47,7 @@ export const XENLAB_EXPECTATIONS: Record<string, XenlabExpectation> = {
       line('IOMMU (VT-d/AMD-Vi)', 'PASS +yes \\(vt-d\\)'),
       line('Interrupt remapping', 'PASS +yes'),
       line('SR-IOV', 'PASS +ready'),
-      line('ACPI DMAR table', 'PASS +ok: The DMAR table \\(found as RMAD\\)'),
+      line('ACPI DMAR table', 'WARN +degraded: No DRHD has INCLUDE_PCI_ALL for PCI segment 0'),
     ],
   },
   'q35-amd-iommu-epyc': {
@@ -61,7 +70,7 @@ export const XENLAB_EXPECTATIONS: Record<string, XenlabExpectation> = {
     iommu: { status: 'yes', kind: 'vt-d' },
     interruptRemapping: 'yes',
     sriov: { status: 'ready', pf: { totalVfs: 2, numVfs: 2 } },
-    acpiDmar: { status: 'ok', signature: 'RMAD' },
+    acpiDmar: QEMU_DMAR,
     acpiIvrs: { status: 'absent' },
     reportLines: [line('IOMMU (VT-d/AMD-Vi)', 'PASS +yes \\(vt-d\\)')],
   },
@@ -86,6 +95,7 @@ export interface Verdict {
   kind?: string;
   signature?: string;
   devices?: { bdf: string; totalVfs: number; numVfs: number; name?: string }[];
+  findings?: { code: string; severity: string }[];
   reasons: string[];
 }
 export type Verdicts = Record<string, Verdict>;
@@ -119,7 +129,11 @@ export function verdictSummary(v: Verdicts, e: XenlabExpectation) {
     ...(e.interruptRemapping ? { interruptRemapping: v.interruptRemapping!.status } : {}),
     ...(e.passthrough ? { passthrough: v.passthrough!.status } : {}),
     sriov: { status: v.sriov!.status, ...(e.sriov.pf ? { pf: pf ? { totalVfs: pf.totalVfs, numVfs: pf.numVfs } : null } : {}) },
-    acpiDmar: { status: v.acpiDmar!.status, ...(e.acpiDmar.signature ? { signature: v.acpiDmar!.signature } : {}) },
+    acpiDmar: {
+      status: v.acpiDmar!.status,
+      ...(e.acpiDmar.signature ? { signature: v.acpiDmar!.signature } : {}),
+      ...(e.acpiDmar.findings ? { findings: (v.acpiDmar!.findings ?? []).map((f) => `${f.severity}:${f.code}`) } : {}),
+    },
     acpiIvrs: { status: v.acpiIvrs!.status, ...(e.acpiIvrs.signature ? { signature: v.acpiIvrs!.signature } : {}) },
   };
 }
