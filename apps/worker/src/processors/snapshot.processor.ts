@@ -78,6 +78,15 @@ export class SnapshotProcessor {
     throw new UnrecoverableError(e.message);
   }
 
+  /** Stop fetching jobs until {@link resume}; the ones in flight finish first (the benchmark's rounds). */
+  async pause(): Promise<void> {
+    await this.worker?.pause();
+  }
+
+  resume(): void {
+    this.worker?.resume();
+  }
+
   /** Stop taking jobs and wait for the ones in flight (graceful SIGTERM). */
   async close(): Promise<void> {
     await this.worker?.close();

@@ -48,6 +48,8 @@ export interface SnapshotRowInput extends SnapshotCore {
 export interface HostCurrentUpdate extends SnapshotCore {
   snapshotId: string;
   hostname: string;
+  /** The report's evidence hash (see {@link UnchangedTouch}); stored so the next identical report skips re-parsing. */
+  evidenceHash: string | null;
   statuses: {
     hvm: string;
     hvmVendor: string | null;
@@ -98,11 +100,17 @@ export interface AcpiFindingRow {
   message: string;
 }
 
-/** An unchanged snapshot whose only effect is moving `last_seen_at` (batched, see {@link touchUnchanged}). */
+/**
+ * An unchanged snapshot whose only effect is moving `last_seen_at` (batched, see {@link touchUnchanged}).
+ * It is unchanged when its `evidenceHash` (sha256 of the raw evidence + boot id + derivation version)
+ * equals the host's stored one — known before parsing anything — or, once derived, when its
+ * `contentHash` equals the stored content hash (`null`: not derived yet, only the evidence hash counts).
+ */
 export interface UnchangedTouch {
   hostId: string;
   snapshotId: string;
-  contentHash: string;
+  evidenceHash: string;
+  contentHash: string | null;
   collectedAt: string;
   receivedAt: string;
 }
@@ -124,12 +132,16 @@ export interface IngestStatsDelta {
  */
 @Injectable()
 export class SnapshotWriteRepository {
-  /** `SELECT … FOR UPDATE` on the hosts row; undefined when the host does not exist (not enrolled / deleted). */
-  async lockHost(q: Queryable, hostId: string): Promise<HostCurrentRow | undefined> {
-    const r = await q.query<HostCurrentRow>(
-      `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts
+  /**
+   * `SELECT … FOR UPDATE` on the hosts row, and whether `snapshotId` is already stored as history (a
+   * redelivered job), in one round trip; undefined when the host does not exist (not enrolled / deleted).
+   */
+  async lockHost(q: Queryable, hostId: string, snapshotId: string): Promise<(HostCurrentRow & { snapshot_stored: boolean }) | undefined> {
+    const r = await q.query<HostCurrentRow & { snapshot_stored: boolean }>(
+      `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts,
+              EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored
          FROM hosts WHERE id = $1 FOR UPDATE`,
-      [hostId],
+      [hostId, snapshotId],
     );
     return r.rows[0];
   }
@@ -188,12 +200,12 @@ export class SnapshotWriteRepository {
          hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
          intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
          acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
-         verdicts = $24::jsonb, facts = $25::jsonb
+         verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
        WHERE id = $1`,
       [
         u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
         s.hvm, s.hvmVendor, s.hap, s.iommu, s.iommuKind, s.intremap, s.passthrough, s.sriov, s.acpiDmar, s.acpiIvrs,
-        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson,
+        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash,
       ],
     );
   }
@@ -204,55 +216,100 @@ export class SnapshotWriteRepository {
   }
 
   /**
-   * Unchanged reports in one statement. Locks the rows in id order first (no deadlock between two
-   * workers' batches), and only touches a host whose stored hash still equals the report's and whose
-   * stored collection time is older; returns the host ids it moved. The rest go through the locked path.
+   * Unchanged reports in ONE statement (one round trip, no explicit transaction). A host is touched only
+   * when its stored evidence hash — or, when the touch carries one, its content hash — still equals the
+   * report's and its stored collection time is older. The candidate rows are locked in id order with
+   * `SKIP LOCKED`: a host whose row another transaction holds (its change being stored, a long lock) is
+   * left out instead of stalling the whole batch, and its report takes the locked path. The evidence hash
+   * is stored too, so a host whose evidence text moved without changing its content (a longer dmesg)
+   * takes the cheap path next time. Returns the host ids it moved.
    */
   async touchUnchanged(q: Queryable, touches: UnchangedTouch[]): Promise<Set<string>> {
     if (touches.length === 0) return new Set();
-    const ids = touches.map((t) => t.hostId);
-    await q.query(`SELECT id FROM hosts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
     const r = await q.query<{ id: string }>(
-      `UPDATE hosts h SET
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
+                AS v(host_id, snapshot_id, evidence_hash, content_hash, collected_at, received_at)
+       ), locked AS MATERIALIZED (
+         SELECT h.id FROM hosts h JOIN v ON v.host_id = h.id
+          WHERE h.last_collected_at < v.collected_at AND (h.evidence_hash = v.evidence_hash OR h.content_hash = v.content_hash)
+          ORDER BY h.id FOR UPDATE OF h SKIP LOCKED
+       )
+       UPDATE hosts h SET
          last_seen_at = GREATEST(COALESCE(h.last_seen_at, v.received_at), v.received_at),
-         last_collected_at = v.collected_at, last_snapshot_id = v.snapshot_id
-       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[])
-            AS v(host_id, snapshot_id, content_hash, collected_at, received_at)
-       WHERE h.id = v.host_id AND h.content_hash = v.content_hash AND h.last_collected_at < v.collected_at
+         last_collected_at = v.collected_at, last_snapshot_id = v.snapshot_id, evidence_hash = v.evidence_hash
+       FROM v, locked l
+       WHERE h.id = v.host_id AND l.id = h.id AND h.last_collected_at < v.collected_at
+         AND (h.evidence_hash = v.evidence_hash OR h.content_hash = v.content_hash)
        RETURNING h.id`,
-      [ids, touches.map((t) => t.snapshotId), touches.map((t) => t.contentHash), touches.map((t) => t.collectedAt), touches.map((t) => t.receivedAt)],
+      [touches.map((t) => t.hostId), touches.map((t) => t.snapshotId), touches.map((t) => t.evidenceHash), touches.map((t) => t.contentHash), touches.map((t) => t.collectedAt), touches.map((t) => t.receivedAt)],
     );
     return new Set(r.rows.map((x) => x.id));
   }
 
-  /** Replaces the host's `pci_devices`, `sriov_functions` and `acpi_findings` rows (multi-row inserts). */
+  /**
+   * Replaces the host's `pci_devices`, `sriov_functions` and `acpi_findings` rows in two statements: one
+   * deleting from the three tables, then one inserting into them (each a multi-row insert over unnest; an
+   * empty array inserts nothing). Data-modifying CTEs of one statement run on the same snapshot, so the
+   * deletes and the inserts of a table must not share a statement: the inserts would still see the old rows.
+   */
   async replaceDeviceRows(q: Queryable, hostId: string, firmwareId: string | null, pci: PciDeviceRow[], sriov: SriovFunctionRow[], acpi: AcpiFindingRow[]): Promise<void> {
-    await q.query(`DELETE FROM pci_devices WHERE host_id = $1`, [hostId]);
-    await q.query(`DELETE FROM sriov_functions WHERE host_id = $1`, [hostId]);
-    await q.query(`DELETE FROM acpi_findings WHERE host_id = $1`, [hostId]);
-    if (pci.length > 0) {
-      await q.query(
-        `INSERT INTO pci_devices (host_id, bdf, vendor_id, device_id, name, class_name, driver, flr, passthrough_status)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[], $9::text[])
-         ON CONFLICT (host_id, bdf) DO NOTHING`,
-        [hostId, pci.map((d) => d.bdf), pci.map((d) => d.vendorId), pci.map((d) => d.deviceId), pci.map((d) => d.name), pci.map((d) => d.className), pci.map((d) => d.driver), pci.map((d) => d.flr), pci.map((d) => d.passthroughStatus)],
-      );
-    }
-    if (sriov.length > 0) {
-      await q.query(
-        `INSERT INTO sriov_functions (host_id, pf_bdf, name, vendor_id, device_id, vf_device_id, total_vfs, num_vfs, used_vfs, flr)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::int[], $10::bool[])
-         ON CONFLICT (host_id, pf_bdf) DO NOTHING`,
-        [hostId, sriov.map((d) => d.pfBdf), sriov.map((d) => d.name), sriov.map((d) => d.vendorId), sriov.map((d) => d.deviceId), sriov.map((d) => d.vfDeviceId), sriov.map((d) => d.totalVfs), sriov.map((d) => d.numVfs), sriov.map((d) => d.usedVfs), sriov.map((d) => d.flr)],
-      );
-    }
-    if (acpi.length > 0) {
-      await q.query(
-        `INSERT INTO acpi_findings (host_id, firmware_id, table_kind, signature, table_sha256, code, severity, message)
-         SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-        [hostId, firmwareId, acpi.map((f) => f.tableKind), acpi.map((f) => f.signature), acpi.map((f) => f.tableSha256), acpi.map((f) => f.code), acpi.map((f) => f.severity), acpi.map((f) => f.message)],
-      );
-    }
+    await q.query(
+      `WITH p AS (DELETE FROM pci_devices WHERE host_id = $1), s AS (DELETE FROM sriov_functions WHERE host_id = $1)
+       DELETE FROM acpi_findings WHERE host_id = $1`,
+      [hostId],
+    );
+    if (pci.length + sriov.length + acpi.length === 0) return;
+    await q.query(
+      `WITH p AS (
+         INSERT INTO pci_devices (host_id, bdf, vendor_id, device_id, name, class_name, driver, flr, passthrough_status)
+         SELECT $1, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
+         ON CONFLICT (host_id, bdf) DO NOTHING
+       ), s AS (
+         INSERT INTO sriov_functions (host_id, pf_bdf, name, vendor_id, device_id, vf_device_id, total_vfs, num_vfs, used_vfs, flr)
+         SELECT $1, * FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::int[], $18::int[], $19::bool[])
+         ON CONFLICT (host_id, pf_bdf) DO NOTHING
+       )
+       INSERT INTO acpi_findings (host_id, firmware_id, table_kind, signature, table_sha256, code, severity, message)
+       SELECT $1, $2, * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])`,
+      [
+        hostId, firmwareId,
+        pci.map((d) => d.bdf), pci.map((d) => d.vendorId), pci.map((d) => d.deviceId), pci.map((d) => d.name), pci.map((d) => d.className), pci.map((d) => d.driver), pci.map((d) => d.flr), pci.map((d) => d.passthroughStatus),
+        sriov.map((d) => d.pfBdf), sriov.map((d) => d.name), sriov.map((d) => d.vendorId), sriov.map((d) => d.deviceId), sriov.map((d) => d.vfDeviceId), sriov.map((d) => d.totalVfs), sriov.map((d) => d.numVfs), sriov.map((d) => d.usedVfs), sriov.map((d) => d.flr),
+        acpi.map((f) => f.tableKind), acpi.map((f) => f.signature), acpi.map((f) => f.tableSha256), acpi.map((f) => f.code), acpi.map((f) => f.severity), acpi.map((f) => f.message),
+      ],
+    );
+  }
+
+  /**
+   * A changed snapshot in one round trip: appends its history row (id `u.snapshotId`, the same core
+   * fields as the current state, plus the raw evidence; a second insert of the same id is a no-op) and
+   * replaces the host's current state (the caller holds the host lock and checked it is newer).
+   */
+  async storeChange(q: Queryable, u: HostCurrentUpdate, evidenceJson: string | null): Promise<void> {
+    const st = u.statuses;
+    await q.query(
+      `WITH ins AS (
+         INSERT INTO snapshots (id, host_id, collected_at, received_at, boot_id, content_hash, firmware_id, xen_version,
+                                agent_version, verdicts, facts, evidence)
+         VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $24::jsonb, $25::jsonb, $27::jsonb)
+         ON CONFLICT (id) DO NOTHING
+       )
+       UPDATE hosts SET
+         last_seen_at = GREATEST(COALESCE(last_seen_at, $4::timestamptz), $4::timestamptz),
+         last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
+         content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
+         hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
+         intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
+         acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
+         verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
+       WHERE id = $1`,
+      [
+        u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
+        st.hvm, st.hvmVendor, st.hap, st.iommu, st.iommuKind, st.intremap, st.passthrough, st.sriov, st.acpiDmar, st.acpiIvrs,
+        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash, evidenceJson,
+      ],
+    );
   }
 
   /** Adds counters to the minute's `ingest_stats` row (the worker flushes its in-memory sums about once a second). */

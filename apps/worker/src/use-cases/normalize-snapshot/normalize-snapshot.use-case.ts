@@ -10,9 +10,10 @@ import { PoisonJobError } from '../../errors';
 import type { SnapshotOutcome, WorkerMetrics } from '../../metrics/worker-metrics';
 import { planAlerts } from '../raise-alerts/alert-rules';
 import type { RaiseAlertsUseCase } from '../raise-alerts/raise-alerts.use-case';
-import { deriveSnapshot, type DerivedSnapshot } from './derive-snapshot';
+import { deriveSnapshot, evidenceHash, type DerivedSnapshot } from './derive-snapshot';
 import type { IngestStatsBuffer } from './ingest-stats-buffer';
 import type { UnchangedBatcher } from './unchanged-batcher';
+import { FirmwareIdCache } from './firmware-id-cache';
 
 /** What one job did, and the notification rows to enqueue (already committed). */
 export interface NormalizeResult {
@@ -27,13 +28,16 @@ const ms = (d: Date | null): number => (d ? d.getTime() : Number.NEGATIVE_INFINI
 
 /**
  * Normalize one snapshot job (STYLE §10): re-validate, re-derive facts and verdicts on the server, and
- * store them. Unchanged reports (same content hash, newer) take a batched fast path that only moves
- * `last_seen_at`. Everything else runs in ONE transaction under `SELECT … FOR UPDATE` on the hosts row:
+ * store them. Unchanged reports take a batched fast path that only moves `last_seen_at`: first by
+ * evidence hash (same raw evidence + boot id as last stored: nothing is parsed), then, after deriving,
+ * by content hash. Everything else runs in ONE transaction under `SELECT … FOR UPDATE` on the hosts row:
  * duplicate (snapshot id already stored or current) → nothing; older than the current state →
  * out_of_order (only `last_seen_at` moves, state never goes back); else history row + firmware + current
  * state + device rows + events + alert transitions and their deliveries.
  */
 export class NormalizeSnapshotUseCase {
+  private readonly firmwareIds = new FirmwareIdCache();
+
   constructor(
     private readonly pool: Pool,
     private readonly snapshots: SnapshotWriteRepository,
@@ -50,22 +54,26 @@ export class NormalizeSnapshotUseCase {
     if (!parsed.success) throw new PoisonJobError('schema', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { hostId, receivedAt, snapshot } = parsed.data;
     this.metrics.queueLag.observe(Math.max(0, (Date.now() - Date.parse(receivedAt)) / 1000));
+    const base = { snapshotId: snapshot.snapshotId, hostId };
+    const touch = { hostId, snapshotId: snapshot.snapshotId, evidenceHash: evidenceHash(snapshot), collectedAt: snapshot.collectedAt, receivedAt };
+    // Most reports repeat what the host last sent: same evidence hash → unchanged, without parsing anything.
+    if (await this.batcher.touch({ ...touch, contentHash: null })) return this.done({ ...base, outcome: 'unchanged', events: [], deliveryIds: [] });
+
     let derived: DerivedSnapshot;
     try {
       derived = deriveSnapshot(snapshot);
     } catch (e) {
       throw new PoisonJobError('parser', e instanceof Error ? e.message : String(e), { cause: e });
     }
-    const base = { snapshotId: snapshot.snapshotId, hostId };
-
     const cur = await this.snapshots.currentHash(this.pool, hostId);
     if (!cur) throw new PoisonJobError('missing_host', `host ${hostId} does not exist`);
     if (cur.last_snapshot_id === snapshot.snapshotId) return this.done({ ...base, outcome: 'duplicate', events: [], deliveryIds: [] });
     if (cur.content_hash === derived.contentHash && Date.parse(snapshot.collectedAt) > ms(cur.last_collected_at)) {
-      const moved = await this.batcher.touch({ hostId, snapshotId: snapshot.snapshotId, contentHash: derived.contentHash, collectedAt: snapshot.collectedAt, receivedAt });
+      // Evidence text moved (e.g. a longer dmesg) but the derived content did not.
+      const moved = await this.batcher.touch({ ...touch, contentHash: derived.contentHash });
       if (moved) return this.done({ ...base, outcome: 'unchanged', events: [], deliveryIds: [] });
     }
-    return this.done(await this.locked(hostId, receivedAt, snapshot, derived));
+    return this.done(await this.locked(hostId, receivedAt, snapshot, derived, touch.evidenceHash));
   }
 
   private done(r: NormalizeResult): NormalizeResult {
@@ -73,14 +81,16 @@ export class NormalizeSnapshotUseCase {
     return r;
   }
 
-  private async locked(hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot): Promise<NormalizeResult> {
+  private async locked(hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot, evHash: string): Promise<NormalizeResult> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const r = await this.inTransaction(client, hostId, receivedAt, snapshot, d);
+      const r = await this.inTransaction(client, hostId, receivedAt, snapshot, d, evHash);
       await client.query('COMMIT');
+      this.firmwareIds.committed(client);
       return r;
     } catch (e) {
+      this.firmwareIds.rolledBack(client);
       await client.query('ROLLBACK').catch(() => undefined); // the original error is what matters
       throw e;
     } finally {
@@ -88,18 +98,19 @@ export class NormalizeSnapshotUseCase {
     }
   }
 
-  private async inTransaction(q: PoolClient, hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot): Promise<NormalizeResult> {
+  private async inTransaction(q: PoolClient, hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot, evHash: string): Promise<NormalizeResult> {
     const base = { snapshotId: snapshot.snapshotId, hostId, events: [] as string[], deliveryIds: [] as string[] };
-    const host = await this.snapshots.lockHost(q, hostId);
+    const host = await this.snapshots.lockHost(q, hostId, snapshot.snapshotId);
     if (!host) throw new PoisonJobError('missing_host', `host ${hostId} does not exist`);
-    if (host.last_snapshot_id === snapshot.snapshotId || (await this.snapshots.snapshotExists(q, snapshot.snapshotId))) {
+    if (host.last_snapshot_id === snapshot.snapshotId || host.snapshot_stored) {
       return { ...base, outcome: 'duplicate' };
     }
     if (Date.parse(snapshot.collectedAt) <= ms(host.last_collected_at)) {
       await this.snapshots.touchSeen(q, hostId, receivedAt);
       return { ...base, outcome: 'out_of_order' };
     }
-    const firmwareId = await this.snapshots.upsertFirmware(q, d.firmware);
+    const firmwareId = this.firmwareIds.get(d.firmware) ?? (await this.snapshots.upsertFirmware(q, d.firmware));
+    this.firmwareIds.pending(q, d.firmware, firmwareId);
     const update = {
       hostId,
       snapshotId: snapshot.snapshotId,
@@ -107,6 +118,7 @@ export class NormalizeSnapshotUseCase {
       receivedAt,
       bootId: snapshot.bootId,
       contentHash: d.contentHash,
+      evidenceHash: evHash,
       firmwareId,
       xenVersion: d.xenVersion,
       agentVersion: snapshot.agent.version,
@@ -121,12 +133,7 @@ export class NormalizeSnapshotUseCase {
       await this.snapshots.updateHostCurrent(q, update);
       return { ...base, outcome: 'unchanged' };
     }
-    await this.snapshots.insertSnapshot(q, {
-      ...update,
-      id: snapshot.snapshotId,
-      evidenceJson: snapshot.evidence ? JSON.stringify(snapshot.evidence) : null,
-    });
-    await this.snapshots.updateHostCurrent(q, update);
+    await this.snapshots.storeChange(q, update, snapshot.evidence ? JSON.stringify(snapshot.evidence) : null);
     await this.snapshots.replaceDeviceRows(q, hostId, firmwareId, d.pci, d.sriov, d.acpi);
 
     const prev = previousState(host);

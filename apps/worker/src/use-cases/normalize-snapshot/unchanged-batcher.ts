@@ -10,9 +10,10 @@ interface Pending {
 /**
  * Group commit for unchanged snapshots: when no batch is in flight the pending touches go at once (next
  * tick); while one is in flight, arrivals gather and go together when it finishes (at most `windowMs`
- * later, or at `maxBatch`). Each batch moves its hosts' `last_seen_at` in ONE guarded statement. Each caller awaits its own answer: true when its host was
+ * later, or at `maxBatch`). Each batch moves its hosts' `last_seen_at` in ONE guarded statement (one round trip). Each caller awaits its own answer: true when its host was
  * moved, false when the guard refused (state changed meanwhile: take the locked path). Several reports of
- * one host in a batch collapse to the newest.
+ * one host in a batch collapse to the newest; an older one shares its answer only when it carries the same
+ * evidence (or content) hash, otherwise it is refused and takes the locked path (out of order).
  */
 export class UnchangedBatcher {
   private pending: Pending[] = [];
@@ -64,21 +65,17 @@ export class UnchangedBatcher {
       const cur = newest.get(touch.hostId);
       if (!cur || Date.parse(touch.collectedAt) > Date.parse(cur.collectedAt)) newest.set(touch.hostId, touch);
     }
-    const client = await this.pool.connect().catch((e: unknown) => {
-      for (const p of batch) p.reject(e);
-      return undefined;
-    });
-    if (!client) return;
     try {
-      await client.query('BEGIN');
-      const moved = await this.repo.touchUnchanged(client, [...newest.values()]);
-      await client.query('COMMIT');
-      for (const p of batch) p.resolve(moved.has(p.touch.hostId));
+      // One statement, its own transaction: one round trip per batch.
+      const moved = await this.repo.touchUnchanged(this.pool, [...newest.values()]);
+      for (const p of batch) p.resolve(moved.has(p.touch.hostId) && sameContent(p.touch, newest.get(p.touch.hostId)!));
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined); // the original error is what the callers get
       for (const p of batch) p.reject(e);
-    } finally {
-      client.release();
     }
   }
+}
+
+/** Whether two touches of one host report the same content (same evidence hash, or same derived content hash). */
+function sameContent(a: UnchangedTouch, b: UnchangedTouch): boolean {
+  return a === b || a.evidenceHash === b.evidenceHash || (a.contentHash !== null && a.contentHash === b.contentHash);
 }
