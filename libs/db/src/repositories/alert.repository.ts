@@ -106,6 +106,18 @@ export class AlertRepository {
     return row ? { delivery: row.d, alert: row.a, host: row.h } : undefined;
   }
 
+  /**
+   * Whether the alert's `firing` transition on `channel` is still pending: its `resolved` transition must
+   * wait, so a receiver sees an alert fire before it resolves (each transition is its own retried job).
+   */
+  async firingPending(q: Queryable, alertId: string, channel: string): Promise<boolean> {
+    const r = await q.query(
+      `SELECT 1 FROM notification_deliveries WHERE alert_id = $1 AND channel = $2 AND transition = 'firing' AND status = 'pending'`,
+      [alertId, channel],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   /** Counts an attempt that reached the receiver and succeeded. */
   async markDelivered(q: Queryable, deliveryId: string): Promise<void> {
     await q.query(`UPDATE notification_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), last_error = NULL WHERE id = $1`, [deliveryId]);

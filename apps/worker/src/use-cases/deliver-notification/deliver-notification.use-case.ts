@@ -18,7 +18,8 @@ export interface ReceiverSettings {
 /**
  * Deliver one `notification_deliveries` row. Already delivered → nothing. A non-2xx answer or network
  * error counts the attempt and throws, so BullMQ retries with exponential backoff (the receiver being
- * down delays delivery, never loses it); success marks the row delivered with its attempt count.
+ * down delays delivery, never loses it); success marks the row delivered with its attempt count. A
+ * `resolved` waits (retries) while the same alert's `firing` on that channel is still pending.
  */
 export class DeliverNotificationUseCase {
   constructor(
@@ -35,6 +36,11 @@ export class DeliverNotificationUseCase {
     const row = await this.alerts.loadDelivery(this.pool, parsed.data.deliveryId);
     if (!row) return 'gone';
     if (row.delivery.status === 'delivered') return 'already';
+    // Keep per-alert order: retries back off independently, so a `resolved` could overtake its `firing`.
+    // On the last attempt it goes anyway (late and out of order beats never).
+    if (row.delivery.transition === 'resolved' && !final && (await this.alerts.firingPending(this.pool, row.alert.id, row.delivery.channel))) {
+      throw new Error('waiting for the firing notification of this alert');
+    }
     const events = await this.events.forAlert(this.pool, row.alert.id);
     const payload = { deliveryId: row.delivery.id, transition: row.delivery.transition, alert: row.alert, host: row.host, events };
     const req = this.request(row.delivery.channel, payload);
