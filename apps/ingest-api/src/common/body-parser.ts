@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { gunzip } from 'node:zlib';
+import { withRawJson } from './raw-json';
 
 type Done = (err: Error | null, body?: unknown) => void;
 
@@ -42,7 +43,7 @@ export function parseJsonBody(body: Uint8Array): unknown {
   }
   if (text.trim() === '') throw httpError(400, 'invalid_json', 'the body is empty; send a JSON object');
   try {
-    return JSON.parse(text);
+    return withRawJson(JSON.parse(text), text); // the snapshot ingest enqueues this text as is
   } catch (e) {
     throw httpError(400, 'invalid_json', `the body is not valid JSON: ${(e as Error).message}`);
   }

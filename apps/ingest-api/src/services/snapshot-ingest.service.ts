@@ -4,7 +4,9 @@ import { SnapshotSchema, SUPPORTED_SCHEMA_VERSIONS } from '../../../../libs/cont
 import { Principal } from '../auth/principal';
 import { ApiError } from '../common/api-error';
 import { TokenBucketLimiter } from '../common/rate-limiter';
+import { rawJsonOf } from '../common/raw-json';
 import { parseBody } from '../common/validation';
+import { snapshotJobJson } from '../../../../libs/queue/src';
 import { MetricsService } from './metrics.service';
 import { SnapshotQueueService } from './snapshot-queue.service';
 
@@ -68,7 +70,9 @@ export class SnapshotIngestService {
     if (!rate.ok) {
       throw new ApiError('rate_limited', `too many snapshots from this host (limit ${this.perMinute} per minute)`, { 'Retry-After': String(rate.retryAfterSec) });
     }
-    const status = await this.queue.submit(snap.snapshotId, { hostId: principal.hostId, receivedAt: new Date(now).toISOString(), snapshot: snap });
+    // The body's own JSON text when the parser kept it: the worker re-validates it with the same schema.
+    const json = snapshotJobJson(principal.hostId, new Date(now).toISOString(), rawJsonOf(body) ?? JSON.stringify(snap));
+    const status = await this.queue.submit(snap.snapshotId, json);
     this.metrics.countIngest(status);
     return { snapshotId: snap.snapshotId, status };
   }

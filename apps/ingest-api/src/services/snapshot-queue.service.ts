@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { JobData, snapshotJobId } from '../../../../libs/queue/src';
+import { addSnapshotJobs } from '../../../../libs/queue/src';
 import { ApiError } from '../common/api-error';
 import { RedisHandles } from './redis.provider';
 
@@ -12,7 +12,8 @@ const REDIS_TIMEOUT_MS = 3000;
 
 interface Pending {
   snapshotId: string;
-  data: JobData<'snapshot.normalize'>;
+  /** The job's JSON text (libs/queue `snapshotJobJson`). */
+  json: string;
   resolve: (s: 'queued' | 'duplicate') => void;
   reject: (e: unknown) => void;
 }
@@ -33,9 +34,9 @@ export class SnapshotQueueService {
 
   constructor(private readonly handles: RedisHandles) {}
 
-  submit(snapshotId: string, data: JobData<'snapshot.normalize'>): Promise<'queued' | 'duplicate'> {
+  submit(snapshotId: string, json: string): Promise<'queued' | 'duplicate'> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ snapshotId, data, resolve, reject });
+      this.pending.push({ snapshotId, json, resolve, reject });
       this.schedule();
     });
   }
@@ -77,10 +78,7 @@ export class SnapshotQueueService {
       claimed = fresh;
       if (failure) throw failure;
       if (fresh.length > 0) {
-        await withTimeout(
-          snapshots.addBulk(fresh.map((b) => ({ name: 'snapshot.normalize', data: b.data, opts: { jobId: snapshotJobId(b.snapshotId) } }))),
-          REDIS_TIMEOUT_MS,
-        );
+        await withTimeout(addSnapshotJobs(snapshots, fresh), REDIS_TIMEOUT_MS);
       }
       for (const b of fresh) b.resolve('queued');
       for (const b of dup) b.resolve('duplicate');
