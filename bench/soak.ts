@@ -599,6 +599,11 @@ async function main(): Promise<void> {
     const series = soak.samples.filter((_, i) => i % 5 === 0 || i === soak.samples.length - 1).map((s) => `${s.t.toFixed(0)}s:${s.depth}`).join(' ');
     const passStep = steps.filter((s) => s.pass).sort((a, b) => b.rate - a.rate)[0];
     const firstFail = [soak, ...steps].filter((s) => !s.pass).sort((a, b) => a.rate - b.rate)[0];
+    const perReport = (st: Step) => {
+      const r = Math.max(1e-9, st.processedPerS);
+      return (['api', 'worker', 'postgres', 'redis', 'sim'] as const).map((k) => `${k} ${f1((st.cpu[k] * 1000) / r)}`).join(', ');
+    };
+    const coresAt = (st: Step, rate: number) => ((st.cpu.api + st.cpu.worker + st.cpu.postgres + st.cpu.redis + st.cpu.sim) / Math.max(1e-9, st.processedPerS)) * rate;
     const limits = (c: CpuShare) => {
       const ours = c.api + c.worker + c.postgres + c.redis + c.sim;
       const busy = c.machine >= 0.9 * cpus().length;
@@ -623,6 +628,7 @@ async function main(): Promise<void> {
       `- Queue depth during the soak (every 5 s): ${series}.`,
       `- **Alert latency** (offending snapshot sent → signed webhook received on loopback), ${alertMs.length}/${intel.length} roll-out hosts: p50 ${f0(pct(alertMs, 50))} ms, max ${f0(Math.max(...alertMs))} ms; from the API's 202: p50 ${f0(pct(alertFrom202, 50))} ms, max ${f0(Math.max(...alertFrom202))} ms. ${db.firing} \`bios_update_disabled_iommu\` alerts firing in the database.`,
       `- **Largest rate kept current: ${f0(best)} reports/s ≈ ${f0(best * 3600)} hosts at hourly reports** (aim: 1,000,000 ≈ 278/s; ${f0(((best * 3600) / 1e6) * 100)}% of it). ${passStep ? `At that rate: ${limits(passStep.cpu)}.` : ''} ${firstFail ? `At the first failing rate (${firstFail.rate}/s, ${firstFail.why}): ${limits(firstFail.cpu)}.` : 'No step failed: the search range ended before the stack did.'}`,
+      `- **CPU per report** (ms of CPU per snapshot accepted and stored; from the busiest passing ${passStep ? `step, ${passStep.rate}/s` : 'phase, the soak'}): ${perReport(passStep ?? soak)}. At 278 reports/s (1,000,000 hosts hourly) that is ${f2(coresAt(passStep ?? soak, 278))} cores for the stack + simulator, on a ${cpus().length}-core machine that other work also uses. Ceiling phases: API alone ${f1((apiCpu.api * 1000) / apiAlone.perS)} ms (simulator ${f1((apiCpu.sim * 1000) / apiAlone.perS)} ms), worker alone ${f1((workerCpu.worker * 1000) / workerAlone)} ms (+ PostgreSQL ${f1((workerCpu.postgres * 1000) / workerAlone)} ms).`,
       `- **Ratio** end to end / worker alone (the same run): ${f2(best / workerAlone)} (largest kept rate ${f0(best)}/s vs drain ${f0(workerAlone)}/s); API alone accepted ${f0(apiAlone.perS)}/s.`,
       `- Cross-check: the worker's counter says ${f0(workerTotal)} snapshots processed, \`ingest_stats\` ${f0(db.processed)} (${f0(db.changed)} changed); ${f0(db.seenRecently)} of ${HOSTS} hosts have \`last_seen_at\` in the last 2 minutes.`,
     ];
