@@ -2,14 +2,21 @@ import type { HvmVerdict } from '../../contracts/src/verdicts';
 import type { EvidenceRef, HostFacts } from './facts';
 import { hasSignal, INCOMPLETE_LOG, isArm, signalRefs, virtCap, xlInfoRef } from './facts';
 
+// What Xen's HVM code logged wins over the CPU vendor, and both win over the IOMMU kind: a VT-d IOMMU names the
+// chipset, not the CPU (a real Xen 4.17 dom0 on QEMU q35 + intel-iommu with an AMD CPU logs "HVM: SVM enabled").
 const vendorOf = (facts: HostFacts): 'intel' | 'amd' | undefined => {
   if (isArm(facts)) return undefined;
-  if (hasSignal(facts, 'hvmVmxEnabled', 'vmxDisabledByBios', 'vmxonFailedTxt', 'vmxInsufficient', 'vtdPresent')) return 'intel';
-  if (hasSignal(facts, 'hvmSvmEnabled', 'svmDisabledByBios', 'amdViEnabled')) return 'amd';
+  if (hasSignal(facts, 'hvmVmxEnabled')) return 'intel';
+  if (hasSignal(facts, 'hvmSvmEnabled')) return 'amd';
+  if (hasSignal(facts, 'vmxDisabledByBios', 'vmxonFailedTxt', 'vmxInsufficient')) return 'intel';
+  if (hasSignal(facts, 'svmDisabledByBios')) return 'amd';
   const hw = facts.xlInfo?.hwCaps;
   if (hw?.vmx && !hw.svm) return 'intel';
   if (hw?.svm && !hw.vmx) return 'amd';
-  return facts.cpu?.vendor;
+  if (facts.cpu?.vendor) return facts.cpu.vendor;
+  if (hasSignal(facts, 'vtdPresent')) return 'intel';
+  if (hasSignal(facts, 'amdViEnabled')) return 'amd';
+  return undefined;
 };
 
 const enableHint = (vendor: 'intel' | 'amd' | undefined): string =>
