@@ -152,7 +152,7 @@ async function asPostgres(bin: string, args: string[]): Promise<void> {
   }
 }
 
-/** A directory for per-test state (agent state dirs, evidence dirs). */
+/** A temp directory for per-test state (agent state dirs, evidence dirs); the test removes it. */
 export function workDir(name: string): string {
   const d = mkdtempSync(join(tmpdir(), `virtcap-rel-${name}-`));
   mkdirSync(d, { recursive: true });
