@@ -67,12 +67,18 @@ export const XENLAB_EXPECTATIONS: Record<string, XenlabExpectation> = {
   },
   'q35-intel-iommu-skylake': {
     hvm: { notStatus: 'yes' },
+    hap: 'no',
     iommu: { status: 'yes', kind: 'vt-d' },
     interruptRemapping: 'yes',
+    passthrough: 'yes', // to PV guests (pv_directio); the reason says so
     sriov: { status: 'ready', pf: { totalVfs: 2, numVfs: 2 } },
     acpiDmar: QEMU_DMAR,
     acpiIvrs: { status: 'absent' },
-    reportLines: [line('IOMMU (VT-d/AMD-Vi)', 'PASS +yes \\(vt-d\\)')],
+    reportLines: [
+      line('HVM guests (VT-x/AMD-V)', 'FAIL +no \\(intel\\)'),
+      line('IOMMU (VT-d/AMD-Vi)', 'PASS +yes \\(vt-d\\)'),
+      line('PCI passthrough', 'PASS +yes: IOMMU enabled but HVM is no: passthrough only to PV guests'),
+    ],
   },
   'pc-noiommu-max': {
     hvm: { status: 'yes', vendor: 'amd' },

@@ -18,6 +18,7 @@ const present = Object.keys(XENLAB_EXPECTATIONS).filter((c) => existsSync(join(o
 const configs = [...new Set([...REQUIRED_CONFIGS, ...present])];
 
 const suite = enabled ? describe : describe.skip;
+if (!enabled) console.info('xenlab: skipped; boot the lab with `bash test/xenlab/run.sh`, then run with XENLAB=1 (docs/testing.md)');
 suite(enabled ? `xenlab: the agent inside a real Xen 4.17 dom0 (${out})` : 'xenlab (skipped: set XENLAB=1 after `bash test/xenlab/run.sh` to check real Xen dom0 runs)', () => {
   const results = new Map<string, XenlabResult>();
   const load = (cfg: string) => {
