@@ -20,11 +20,12 @@ interface Pending {
 
 /**
  * Enqueues `snapshot.normalize` jobs in batches. Requests parsed in the same event-loop turn share a batch, and up
- * to MAX_IN_FLIGHT batches are in flight at once; each batch costs two Redis round trips: a pipeline of `SET <prefix>:ingest:seen:<id> 1 NX EX`
- * (the idempotency record: a resend is a duplicate, never a second job) and one `addBulk` of the new jobs
- * with jobId `snapshotJobId(id)` (BullMQ's own dedupe as a second guard). If the enqueue fails, the
- * idempotency keys of that batch are deleted again so the agent's retry is not mistaken for a duplicate,
- * and every caller gets 503 + Retry-After: nothing is dropped silently.
+ * to MAX_IN_FLIGHT batches are in flight at once; each batch costs three Redis round trips: a pipeline of `EXISTS <prefix>:ingest:seen:<id>` (a known
+ * resend is a duplicate, never a second job), one `addBulk` of the new jobs with jobId `snapshotJobId(id)`
+ * (BullMQ's own dedupe for concurrent sends), then a pipeline of `SET … NX EX` recording the ids. The job
+ * is added before its id is recorded, so a failure or crash between the two can only cause a resend to be
+ * enqueued again (the worker is idempotent), never a snapshot answered "duplicate" that was not queued.
+ * If Redis fails, every caller of the batch gets 503 + Retry-After: nothing is dropped silently.
  */
 @Injectable()
 export class SnapshotQueueService {
@@ -61,29 +62,28 @@ export class SnapshotQueueService {
   private async flush(batch: Pending[]): Promise<void> {
     const { redis, snapshots, prefix } = this.handles;
     const key = (id: string) => `${prefix}:ingest:seen:${id}`;
-    let claimed: Pending[] = [];
     try {
-      const res = await withTimeout(
-        batch.reduce((p, b) => p.set(key(b.snapshotId), '1', 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'), redis.pipeline()).exec(),
-        REDIS_TIMEOUT_MS,
-      );
-      if (!res) throw new Error('Redis pipeline was aborted');
-      const fresh: Pending[] = [];
-      const dup: Pending[] = [];
-      let failure: Error | null = null;
-      res.forEach(([err, ok], i) => {
-        if (err) failure = err;
-        else (ok === 'OK' ? fresh : dup).push(batch[i]);
-      });
-      claimed = fresh;
-      if (failure) throw failure;
-      if (fresh.length > 0) {
-        await withTimeout(addSnapshotJobs(snapshots, fresh), REDIS_TIMEOUT_MS);
-      }
-      for (const b of fresh) b.resolve('queued');
-      for (const b of dup) b.resolve('duplicate');
+      // 1. Known resends are duplicates: no second job.
+      const seen = await withTimeout(batch.reduce((p, b) => p.exists(key(b.snapshotId)), redis.pipeline()).exec(), REDIS_TIMEOUT_MS);
+      if (!seen) throw new Error('Redis pipeline was aborted');
+      const seenError = seen.find(([err]) => err);
+      if (seenError) throw seenError[0];
+      const fresh = batch.filter((_, i) => seen[i]![1] === 0);
+      // 2. The job goes in BEFORE the idempotency record: if Redis or this process dies in between, the
+      //    agent's resend is enqueued again (the worker is idempotent on snapshotId) instead of being
+      //    answered "duplicate" for a snapshot that never reached the queue.
+      if (fresh.length > 0) await withTimeout(addSnapshotJobs(snapshots, fresh), REDIS_TIMEOUT_MS);
+      // 3. Record the ids; a concurrent request for the same id that lost the race is the duplicate
+      //    (its addBulk was a no-op: same jobId).
+      const claimed = fresh.length > 0
+        ? await withTimeout(fresh.reduce((p, b) => p.set(key(b.snapshotId), '1', 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'), redis.pipeline()).exec(), REDIS_TIMEOUT_MS)
+        : [];
+      if (!claimed) throw new Error('Redis pipeline was aborted');
+      const failed = claimed.find(([err]) => err);
+      if (failed) throw failed[0];
+      const queued = new Set(fresh.filter((_, i) => claimed[i]![1] === 'OK'));
+      for (const b of batch) b.resolve(queued.has(b) ? 'queued' : 'duplicate');
     } catch (e) {
-      if (claimed.length > 0) await redis.del(...claimed.map((b) => key(b.snapshotId))).catch(() => undefined); // Redis is failing; keys expire anyway
       const err = new ApiError('unavailable', `the snapshot queue (Redis) is not available: ${(e as Error).message}`, { 'Retry-After': '10' }, undefined, { cause: e });
       for (const b of batch) b.reject(err);
     }
