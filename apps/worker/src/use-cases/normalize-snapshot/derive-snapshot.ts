@@ -29,7 +29,7 @@ export interface DerivedSnapshot {
  * hash, so after a bump each host's next report is re-derived once (and stored if its content changed)
  * instead of being waved through as "same evidence as last time".
  */
-export const DERIVE_VERSION = 1;
+export const DERIVE_VERSION = 2;
 
 /**
  * sha256 (hex) of everything {@link deriveSnapshot} reads: the raw evidence when present (else the
