@@ -21,13 +21,21 @@ export function redisConnection(url: string, role: 'producer' | 'worker'): Conne
   };
 }
 
+/**
+ * How many finished jobs the snapshots queue keeps. BullMQ applies a job's `removeOnComplete` count to the
+ * queue's whole completed set, so every job on this queue (the stale sweep too) must use the same policy.
+ */
+export const SNAPSHOT_QUEUE_KEEP = {
+  removeOnComplete: { count: 1000, age: 3600 },
+  removeOnFail: { count: 10000, age: 7 * 86400 },
+} as const;
+
 /** Default options for snapshot jobs: retries with exponential backoff for transient failures. */
 export function snapshotJobOptions(attempts: number): DefaultJobOptions {
   return {
     attempts,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { count: 1000, age: 3600 },
-    removeOnFail: { count: 10000, age: 7 * 86400 },
+    ...SNAPSHOT_QUEUE_KEEP,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { QueueName, redisConnection } from '../../../../libs/queue/src';
+import { QueueName, redisConnection, SNAPSHOT_QUEUE_KEEP } from '../../../../libs/queue/src';
 import { PoisonJobError } from '../errors';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { NotificationOutbox } from '../notifications/notification-outbox';
@@ -37,7 +37,7 @@ export class SnapshotProcessor {
     const connection = redisConnection(this.redisUrl, 'worker');
     if (opts.schedule) {
       this.scheduler = new Queue(QueueName.Snapshots, { connection, prefix: this.prefix });
-      await this.scheduler.upsertJobScheduler('hosts.stale-sweep', { every: 60_000 }, { name: 'hosts.stale-sweep', data: {}, opts: { removeOnComplete: 10, removeOnFail: 100 } });
+      await this.scheduler.upsertJobScheduler('hosts.stale-sweep', { every: 60_000 }, { name: 'hosts.stale-sweep', data: {}, opts: SNAPSHOT_QUEUE_KEEP });
     }
     this.worker = new Worker(QueueName.Snapshots, (job) => this.handle(job), { connection, prefix: this.prefix, concurrency: this.concurrency });
     this.worker.on('error', () => undefined); // connection errors: ioredis reconnects; failures are counted per job
