@@ -24,7 +24,8 @@ export class IngestStatsBuffer {
     if (!d) this.minutes.set(minute, (d = { minute: new Date(minute), processed: 0, changed: 0, unchanged: 0, outOfOrder: 0, deadLettered: 0 }));
     if (what !== 'deadLettered') d.processed++;
     if (what !== 'duplicate') d[what]++;
-    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined /* kept in memory, retried next flush */), this.flushMs);
+    // unref: pending counters never keep a process alive; the worker flushes them on shutdown.
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined /* kept in memory, retried next flush */), this.flushMs).unref();
   }
 
   /** Write the sums; on failure they are merged back and retried on the next flush. */
@@ -41,7 +42,7 @@ export class IngestStatsBuffer {
         if (!cur) this.minutes.set(d.minute.getTime(), d);
         else for (const k of ['processed', 'changed', 'unchanged', 'outOfOrder', 'deadLettered'] as const) cur[k] += d[k];
       }
-      this.timer ??= setTimeout(() => void this.flush().catch(() => undefined /* retried again */), this.flushMs);
+      this.timer ??= setTimeout(() => void this.flush().catch(() => undefined /* retried again */), this.flushMs).unref();
       throw e;
     }
   }
