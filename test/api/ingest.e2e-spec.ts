@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { snapshotBody } from '../../bench/ingest-bodies';
-import { snapshotJobId } from '../../libs/queue/src';
+import { findSnapshotJobs } from '../../libs/queue/src/testing/snapshot-jobs';
 import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, startApi } from './harness';
 
 const LIMIT = 64 * 1024;
@@ -57,7 +57,7 @@ describe('POST /v1/snapshots', () => {
     ({ token, hostId } = await enroll(api, 'm-ingest'));
   });
 
-  it('202 queued with one snapshot.normalize job {hostId, receivedAt, snapshot}; a resend is 202 duplicate and no second job', async () => {
+  it('202 queued in one snapshot.batch job as an item {hostId, receivedAt, snapshot}; a resend is 202 duplicate and no second job', async () => {
     const body = snapshotBody('m-ingest');
     const res = await post(token, body);
     expect(res.statusCode).toBe(202);
@@ -65,21 +65,18 @@ describe('POST /v1/snapshots', () => {
     const again = await post(token, body);
     expect(again.statusCode).toBe(202);
     expect(again.json()).toEqual({ snapshotId: body.snapshotId, status: 'duplicate' });
-    const job = await api.queue.getJob(snapshotJobId(body.snapshotId));
-    expect(job?.name).toBe('snapshot.normalize');
-    expect(job?.data.hostId).toBe(hostId);
-    expect(job?.data.snapshot.snapshotId).toBe(body.snapshotId);
-    expect(job?.data.snapshot.evidence['xl-info.txt']).toContain('xen_version');
-    const jobs = await api.queue.getJobs(['waiting']);
-    expect(jobs.filter((j) => j.data.snapshot.snapshotId === body.snapshotId)).toHaveLength(1);
+    const found = await findSnapshotJobs(api.queue, body.snapshotId);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.job.name).toBe('snapshot.batch');
+    expect(found[0]!.item.hostId).toBe(hostId);
+    expect(found[0]!.item.snapshot).toEqual(JSON.parse(JSON.stringify(body))); // the body as sent
   });
 
   it('concurrent resends of one snapshot make exactly one job', async () => {
     const body = snapshotBody('m-ingest');
     const answers = await Promise.all(Array.from({ length: 8 }, () => post(token, body)));
     expect(answers.map((a) => a.json().status).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate', 'queued']);
-    const jobs = await api.queue.getJobs(['waiting']);
-    expect(jobs.filter((j) => j.data.snapshot.snapshotId === body.snapshotId)).toHaveLength(1);
+    expect(await findSnapshotJobs(api.queue, body.snapshotId)).toHaveLength(1);
   });
 
   it('accepts Content-Encoding: gzip', async () => {

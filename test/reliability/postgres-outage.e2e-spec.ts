@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { QueueName, redisConnection } from '../../libs/queue/src';
+import { findSnapshotJobs, isSnapshotJob } from '../../libs/queue/src/testing/snapshot-jobs';
 import { deleteKeysByPrefix, TEST_REDIS_URL, testQueuePrefix } from '../../libs/queue/src/testing/test-redis';
 import type { Proc } from '../e2e/stack';
 import { Fleet, freePort, newSecrets, report, stackEnv, startApi, startWorker, storedSnapshots, waitFor } from './harness';
@@ -76,7 +77,7 @@ describe('fault: PostgreSQL stopped during processing', () => {
     // Let every job fail at least twice (1 s + 2 s of backoff) before PostgreSQL comes back.
     const retrying = await waitFor('every job to have failed at least twice', async () => {
       const jobs = await queue.getJobs(['delayed', 'wait', 'active', 'prioritized']);
-      const normalize = jobs.filter((j) => j?.name === 'snapshot.normalize');
+      const normalize = jobs.filter(isSnapshotJob);
       return normalize.length === N && normalize.every((j) => j.attemptsMade >= 2) ? normalize.length : undefined;
     }, 30_000);
     const t0 = Date.now();
@@ -85,7 +86,7 @@ describe('fault: PostgreSQL stopped during processing', () => {
     const ids = [...round1, ...round2].map((b) => b.snapshot.snapshotId);
     await waitFor('round 2 stored after PostgreSQL returned', async () => (await storedSnapshots(pool, ids)).stored === 2 * N, 45_000);
     const { stored, duplicates } = await storedSnapshots(pool, ids);
-    const done = await Promise.all(round2.map((b) => queue.getJob(`snap-${b.snapshot.snapshotId}`)));
+    const done = await Promise.all(round2.map(async (b) => (await findSnapshotJobs(queue, b.snapshot.snapshotId))[0]?.job));
     const attempts = done.map((j) => j?.attemptsMade ?? -1);
     const counts = await queue.getJobCounts('completed', 'failed');
     const { rows: dead } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM dead_letters');

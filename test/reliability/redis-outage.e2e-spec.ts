@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { writeEvidenceDir } from '../../apps/agent/src/collect/evidence-dir';
+import { QueueName, redisConnection } from '../../libs/queue/src';
+import { findSnapshotJobs } from '../../libs/queue/src/testing/snapshot-jobs';
 import { createTestDatabase, TestDatabase } from '../../libs/db/src/testing/test-db';
 import { loadProfiles, withFirmware } from '../../tools/sim/profiles';
 import { AGENT, execFileP, type Proc } from '../e2e/stack';
@@ -116,13 +119,14 @@ describe('fault: Redis stopped during ingest', () => {
     const { rows: storedRows } = await t.db.pool.query<{ id: string }>('SELECT id FROM snapshots WHERE id = ANY($1::uuid[])', [sent]);
     const have = new Set(storedRows.map((r) => r.id));
     const q2 = redis.client();
+    const queue = new Queue(QueueName.Snapshots, { connection: redisConnection(redis.url, 'worker'), prefix: 'virtcap' });
     const missing = await Promise.all(sent.filter((id) => !have.has(id)).map(async (id) => {
-      const job = await q2.hgetall(`virtcap:snapshots:snap-${id}`);
-      const where = await Promise.all(['active', 'wait', 'paused'].map(async (l) => ((await q2.lrange(`virtcap:snapshots:${l}`, 0, -1)).includes(`snap-${id}`) ? l : '')));
-      const z = await Promise.all(['completed', 'failed', 'delayed', 'prioritized'].map(async (l) => ((await q2.zscore(`virtcap:snapshots:${l}`, `snap-${id}`)) !== null ? l : '')));
-      const seen = await q2.exists(`virtcap:ingest:seen:${id}`);
-      return `${id} [${log.filter((l) => l.includes(id)).join(' / ')}] job=${JSON.stringify({ ...job, data: undefined })} in=${[...where, ...z].filter(Boolean).join(',') || 'none'} seenKey=${seen}`;
+      const jobs = await findSnapshotJobs(queue, id);
+      const where = await Promise.all(jobs.map(async ({ job }) => `${job.name}#${job.id}:${await job.getState()} attempts=${job.attemptsMade} ${job.failedReason ?? ''}`));
+      const seen = await q2.get(`virtcap:ingest:seen:${id}`);
+      return `${id} [${log.filter((l) => l.includes(id)).join(' / ')}] in=${where.join(',') || 'none'} seenKey=${seen ?? 'absent'}`;
     }));
+    await queue.close();
     q2.disconnect();
     if (missing.length) process.stdout.write(`[reliability] not stored:\n${missing.join('\n')}\n`);
     const line = report({

@@ -3,7 +3,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PoolClient } from 'pg';
 import { createTestDatabase, TestDatabase } from '../../libs/db/src/testing/test-db';
-import { QueueName, redisConnection, snapshotJobId } from '../../libs/queue/src';
+import { QueueName, redisConnection } from '../../libs/queue/src';
+import { isSnapshotJob, snapshotIdsOfJob } from '../../libs/queue/src/testing/snapshot-jobs';
 import type { Proc } from '../e2e/stack';
 import { Fleet, freePort, newSecrets, report, stackEnv, startApi, startWorker, stop, storedSnapshots, waitFor } from './harness';
 import { RedisServer } from './servers';
@@ -62,14 +63,17 @@ describe('fault: worker SIGKILLed mid-job', () => {
     const neverCommitted = batch.slice(24, 28);
     const lockA = await lockHosts(t, committedLater.map((b) => b.host.hostId!));
     const lockB = await lockHosts(t, neverCommitted.map((b) => b.host.hostId!));
-    const blockedJobIds = new Set([...committedLater, ...neverCommitted].map((b) => snapshotJobId(b.snapshot.snapshotId)));
+    // Sent one at a time, each snapshot is the only item of its batch job.
+    const blockedSnapshotIds = new Set([...committedLater, ...neverCommitted].map((b) => b.snapshot.snapshotId));
+    const blockedJobIds = new Set<string>();
 
     const first = await startWorker(env);
     workers.push(first);
     const before = await waitFor('the first worker to block on all eight locked hosts', async () => {
       const active = await queue.getActive();
-      if (!(active.length === 8 && active.every((j) => blockedJobIds.has(j.id!)))) return undefined;
-      return { stored: (await storedSnapshots(t.db.pool, ids)).stored, active: active.length, waiting: (await queue.getJobs(['wait'])).filter((j) => j?.name === 'snapshot.normalize').length };
+      if (!(active.length === 8 && active.every((j) => snapshotIdsOfJob(j).every((id) => blockedSnapshotIds.has(id))))) return undefined;
+      for (const j of active) blockedJobIds.add(j.id!);
+      return { stored: (await storedSnapshots(t.db.pool, ids)).stored, active: active.length, waiting: (await queue.getJobs(['wait'])).filter(isSnapshotJob).length };
     }, 30_000);
 
     // Pause Redis writes, let four blocked jobs commit in PostgreSQL: their "completed" cannot reach Redis.
@@ -86,14 +90,14 @@ describe('fault: worker SIGKILLed mid-job', () => {
     // sweep's `removeOnComplete: 10` trims the queue's whole completed set.)
     let last = '';
     await waitFor('the second worker to finish every job, the stalled ones included', async () => {
-      const left = (await queue.getJobs(['active', 'wait', 'delayed', 'prioritized'])).filter((j) => j?.name === 'snapshot.normalize');
+      const left = (await queue.getJobs(['active', 'wait', 'delayed', 'prioritized'])).filter(isSnapshotJob);
       const s = await storedSnapshots(t.db.pool, ids);
       last = `stored=${s.stored} snapshot jobs left=${left.length}`;
       return s.stored === N && left.length === 0;
     }, 100_000).catch((e: Error) => {
       throw new Error(`${e.message} (last: ${last})`);
     });
-    const failed = (await queue.getJobs(['failed'])).filter((j) => j?.name === 'snapshot.normalize').length;
+    const failed = (await queue.getJobs(['failed'])).filter(isSnapshotJob).length;
     const { stored, duplicates } = await storedSnapshots(t.db.pool, ids);
     // BullMQ's event stream records each job its stalled check moved back to wait.
     const events = (await redisCli.xrange(`virtcap:${QueueName.Snapshots}:events`, '-', '+')) as Array<[string, string[]]>;

@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { snapshotBody } from '../../bench/ingest-bodies';
 import { parseWorkerConfig } from '../../apps/worker/src/config/worker-config';
 import { WorkerRuntime } from '../../apps/worker/src/worker-runtime';
-import { snapshotJobId } from '../../libs/queue/src';
+import { findSnapshotJobs } from '../../libs/queue/src/testing/snapshot-jobs';
 import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, Res, startApi } from '../api/harness';
 
 // Bad input against the real API (real PostgreSQL + Redis, a worker in process for the round trips):
@@ -216,10 +216,10 @@ describe('SQL metacharacters are data: stored verbatim, never executed', () => {
     snap.facts.firmware = fw;
     const res = await post(snap, {}, token);
     expect(res.statusCode).toBe(202);
-    const job = await api.queue.getJob(snapshotJobId(snap.snapshotId));
+    const [{ job }] = await findSnapshotJobs(api.queue, snap.snapshotId);
     let state = '';
     for (let i = 0; i < 300 && state !== 'completed' && state !== 'failed'; i++) {
-      state = await job!.getState();
+      state = await job.getState();
       if (state !== 'completed') await new Promise((r) => setTimeout(r, 100));
     }
     expect(state).toBe('completed');

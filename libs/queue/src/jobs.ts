@@ -9,6 +9,9 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
+/** At most this many snapshots in one `snapshot.batch` job (the API also caps a batch's bytes). */
+export const MAX_BATCH_ITEMS = 512;
+
 /**
  * Job names mapped to payload schemas; every name has exactly one handler. Payloads in Redis may have
  * been written by an older deploy, so consumers re-parse them with these schemas.
@@ -19,6 +22,14 @@ export const Jobs = {
     hostId: z.uuid(),
     receivedAt: z.iso.datetime(),
     snapshot: SnapshotSchema,
+  }),
+  /**
+   * Several accepted snapshots in one job (what the API enqueues: one job per batch of requests, so Redis
+   * and BullMQ work once per batch, not once per snapshot). Each item is a 'snapshot.normalize' payload and
+   * is validated on its own by the consumer, so one bad item never takes its neighbours down with it.
+   */
+  'snapshot.batch': z.object({
+    items: z.array(z.unknown()).min(1).max(MAX_BATCH_ITEMS),
   }),
   /** Deliver one alert transition (firing/resolved) to one channel. */
   'alert.notify': z.object({

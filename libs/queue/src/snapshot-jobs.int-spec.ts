@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { redisConnection } from './connection';
 import { Jobs, QueueName, snapshotJobId } from './jobs';
-import { addSnapshotJobs, snapshotJobJson } from './snapshot-jobs';
+import { addSnapshotBatch, addSnapshotJobs, snapshotBatchBytes, snapshotJobJson } from './snapshot-jobs';
 import { deleteKeysByPrefix, testQueuePrefix, TEST_REDIS_URL } from './testing/test-redis';
 
 let prefix: string;
@@ -43,5 +43,37 @@ describe(addSnapshotJobs.name, () => {
     await addSnapshotJobs(queue, [{ snapshotId: id, json }]);
     const waiting = await queue.getJobs(['waiting']);
     expect(waiting.filter((j) => j.id === snapshotJobId(id))).toHaveLength(1);
+  });
+});
+
+describe(addSnapshotBatch.name, () => {
+  it('one snapshot.batch job holds every item; its bytes are the bodies as sent (Buffer or text, a BOM dropped), read back as the objects JSON.parse makes', async () => {
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const hosts = [randomUUID(), randomUUID(), randomUUID()];
+    const texts = ids.map(snapshotText);
+    const items = [
+      { hostId: hosts[0]!, receivedAt: '2026-11-25T10:00:01.000Z', snapshotJson: Buffer.from(texts[0]!) },
+      { hostId: hosts[1]!, receivedAt: '2026-11-25T10:00:02.000Z', snapshotJson: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(texts[1]!)]) },
+      { hostId: hosts[2]!, receivedAt: '2026-11-25T10:00:03.000Z', snapshotJson: texts[2]! },
+    ];
+    const jobId = await addSnapshotBatch(queue, items);
+    const job = await queue.getJob(jobId);
+    expect(job?.name).toBe('snapshot.batch');
+    expect(job?.opts.attempts).toBe(7);
+    const data = Jobs['snapshot.batch'].parse(job?.data);
+    expect(data.items).toEqual(items.map((it, i) => ({ hostId: it.hostId, receivedAt: it.receivedAt, snapshot: JSON.parse(texts[i]!) })));
+    for (const item of data.items) {
+      const one = Jobs['snapshot.normalize'].parse(item);
+      expect(one.snapshot.evidence?.['xl-info.txt']).toBe('xen_version : 4.17\n"q" é');
+    }
+    expect(JSON.parse(snapshotBatchBytes(items).toString('utf8'))).toEqual(job?.data);
+  });
+
+  it('refuses an empty batch and one over the item cap, without touching Redis', async () => {
+    const before = await queue.count();
+    await expect(addSnapshotBatch(queue, [])).rejects.toThrow('a snapshot batch holds 1..512 items, not 0');
+    const many = Array.from({ length: 513 }, () => ({ hostId: randomUUID(), receivedAt: '2026-11-25T10:00:01.000Z', snapshotJson: '{}' }));
+    await expect(addSnapshotBatch(queue, many)).rejects.toThrow('not 513');
+    expect(await queue.count()).toBe(before);
   });
 });

@@ -1,9 +1,10 @@
 import { Job, type JobJson, type Queue } from 'bullmq';
-import { snapshotJobId } from './jobs';
+import { MAX_BATCH_ITEMS, snapshotJobId } from './jobs';
 
 const JSON_TEXT = Symbol('virtcap.jobJsonText');
 interface Carrier {
-  [JSON_TEXT]: string;
+  /** The job data as JSON text, or as its UTF-8 bytes (passed to Redis untouched). */
+  [JSON_TEXT]: string | Uint8Array;
 }
 
 /**
@@ -16,7 +17,8 @@ class PreserializedJob extends Job {
   override asJSON(): JobJson {
     const json = super.asJSON(); // stringifies the carrier: '{}' (its only key is a symbol)
     const text = (this.data as Partial<Carrier> | undefined)?.[JSON_TEXT];
-    return typeof text === 'string' ? { ...json, data: text } : json;
+    // JobJson types data as string; a Buffer goes through the same ARGV slot of BullMQ's add script unchanged.
+    return typeof text === 'string' || text instanceof Uint8Array ? { ...json, data: text as string } : json;
   }
 }
 
@@ -41,4 +43,52 @@ export async function addSnapshotJobs(queue: Queue, jobs: ReadonlyArray<{ snapsh
     queue,
     jobs.map((j) => ({ name: 'snapshot.normalize', data: { [JSON_TEXT]: j.json } satisfies Carrier, opts: { ...defaults, jobId: snapshotJobId(j.snapshotId) } })),
   );
+}
+
+/** One snapshot of a `snapshot.batch` job: the host it authenticated as, when it arrived, and its JSON. */
+export interface SnapshotBatchItem {
+  hostId: string;
+  receivedAt: string;
+  /**
+   * The snapshot's JSON text or UTF-8 bytes, spliced into the job as is. It MUST be one complete JSON
+   * value that `JSON.parse` accepted (surrounding whitespace is fine; a UTF-8 byte-order mark is dropped).
+   */
+  snapshotJson: string | Uint8Array;
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const OPEN = Buffer.from('{"items":[');
+const CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+const END_ITEM = Buffer.from('}');
+
+/**
+ * The UTF-8 bytes of a `snapshot.batch` payload ({@link Jobs}: `{"items":[{hostId, receivedAt, snapshot}, …]}`)
+ * with each snapshot's own bytes spliced in: one copy of each body, no `JSON.stringify`, no escaping.
+ */
+export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buffer {
+  const parts: Uint8Array[] = [OPEN];
+  items.forEach((it, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(Buffer.from(`{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},"snapshot":`));
+    let body = typeof it.snapshotJson === 'string' ? Buffer.from(it.snapshotJson) : it.snapshotJson;
+    if (body.length >= 3 && body[0] === BOM[0] && body[1] === BOM[1] && body[2] === BOM[2]) body = body.subarray(3);
+    parts.push(body, END_ITEM);
+  });
+  parts.push(CLOSE);
+  return Buffer.concat(parts);
+}
+
+/**
+ * Adds ONE `snapshot.batch` job holding every item (the queue's default job options; BullMQ numbers it).
+ * The payload goes to Redis as the bytes {@link snapshotBatchBytes} built: no JSON text is made of it in
+ * this process (BullMQ passes job data to its Lua script as one argument, and ioredis writes a Buffer
+ * as is). Consumers read an ordinary JSON job. Returns the job id.
+ */
+export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<SnapshotBatchItem>): Promise<string> {
+  if (items.length === 0 || items.length > MAX_BATCH_ITEMS) throw new RangeError(`a snapshot batch holds 1..${MAX_BATCH_ITEMS} items, not ${items.length}`);
+  const [job] = await PreserializedJob.createBulk(queue, [
+    { name: 'snapshot.batch', data: { [JSON_TEXT]: snapshotBatchBytes(items) } satisfies Carrier, opts: { ...queue.defaultJobOptions } },
+  ]);
+  return job!.id!;
 }

@@ -43,7 +43,7 @@ export function parseJsonBody(body: Uint8Array): unknown {
   }
   if (text.trim() === '') throw httpError(400, 'invalid_json', 'the body is empty; send a JSON object');
   try {
-    return withRawJson(JSON.parse(text), text); // the snapshot ingest enqueues this text as is
+    return withRawJson(JSON.parse(text), body); // the snapshot ingest enqueues these bytes as they are
   } catch (e) {
     throw httpError(400, 'invalid_json', `the body is not valid JSON: ${(e as Error).message}`);
   }

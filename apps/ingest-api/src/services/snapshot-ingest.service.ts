@@ -6,7 +6,6 @@ import { ApiError } from '../common/api-error';
 import { TokenBucketLimiter } from '../common/rate-limiter';
 import { rawJsonOf } from '../common/raw-json';
 import { parseBody } from '../common/validation';
-import { snapshotJobJson } from '../../../../libs/queue/src';
 import { MetricsService } from './metrics.service';
 import { SnapshotQueueService } from './snapshot-queue.service';
 
@@ -70,9 +69,12 @@ export class SnapshotIngestService {
     if (!rate.ok) {
       throw new ApiError('rate_limited', `too many snapshots from this host (limit ${this.perMinute} per minute)`, { 'Retry-After': String(rate.retryAfterSec) });
     }
-    // The body's own JSON text when the parser kept it: the worker re-validates it with the same schema.
-    const json = snapshotJobJson(principal.hostId, new Date(now).toISOString(), rawJsonOf(body) ?? JSON.stringify(snap));
-    const status = await this.queue.submit(snap.snapshotId, json);
+    // The body's own bytes when the parser kept them: the worker re-validates them with the same schema.
+    const status = await this.queue.submit(snap.snapshotId, {
+      hostId: principal.hostId,
+      receivedAt: new Date(now).toISOString(),
+      snapshotJson: rawJsonOf(body) ?? JSON.stringify(snap),
+    });
     this.metrics.countIngest(status);
     return { snapshotId: snap.snapshotId, status };
   }

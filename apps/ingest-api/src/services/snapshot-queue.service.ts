@@ -1,45 +1,113 @@
 import { Injectable } from '@nestjs/common';
-import { addSnapshotJobs } from '../../../../libs/queue/src';
+import type { Redis } from 'ioredis';
+import { addSnapshotBatch, MAX_BATCH_ITEMS, type SnapshotBatchItem } from '../../../../libs/queue/src';
 import { ApiError } from '../common/api-error';
 import { RedisHandles } from './redis.provider';
 
 /** How long a snapshotId is remembered for idempotency (agents retry from their spool for days). */
 export const IDEMPOTENCY_TTL_SECONDS = 7 * 86400;
-const MAX_BATCH = 256;
+/**
+ * How long a claimed-but-not-yet-queued snapshotId stays claimed when the API dies between the claim and
+ * the job: a resend within this time gets 503 + Retry-After ("being enqueued"), never a false "duplicate".
+ */
+export const PENDING_TTL_SECONDS = 60;
+/** Snapshots per job, and bytes per job: one job (one Redis write) per batch of requests. */
+const MAX_BATCH = Math.min(256, MAX_BATCH_ITEMS);
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Batches in flight at once: while Redis works on one, the next is already on the wire. */
 const MAX_IN_FLIGHT = 4;
 const REDIS_TIMEOUT_MS = 3000;
 
+/** Claims ids atomically: 1 = claimed now (marker 'p' with a short TTL), 0 = already queued ('1'), 2 = claimed by a request still in flight. */
+const CLAIM_LUA = `
+local r = {}
+for i, k in ipairs(KEYS) do
+  local v = redis.call('GET', k)
+  if not v then
+    redis.call('SET', k, 'p', 'EX', ARGV[1])
+    r[i] = 1
+  elseif v == 'p' then
+    r[i] = 2
+  else
+    r[i] = 0
+  end
+end
+return r`;
+/** Marks claimed ids as queued for the idempotency TTL. */
+const CONFIRM_LUA = `
+for _, k in ipairs(KEYS) do redis.call('SET', k, '1', 'EX', ARGV[1]) end
+return #KEYS`;
+/** Gives back claims whose job could not be added, so the agent's retry is not told "being enqueued". */
+const RELEASE_LUA = `
+local n = 0
+for _, k in ipairs(KEYS) do
+  if redis.call('GET', k) == 'p' then redis.call('DEL', k); n = n + 1 end
+end
+return n`;
+
+interface ScriptedRedis extends Redis {
+  virtcapClaim(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  virtcapConfirm(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  virtcapRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+type Status = 'queued' | 'duplicate';
+
 interface Pending {
   snapshotId: string;
-  /** The job's JSON text (libs/queue `snapshotJobJson`). */
-  json: string;
-  resolve: (s: 'queued' | 'duplicate') => void;
+  item: SnapshotBatchItem;
+  bytes: number;
+  resolve: (s: Status) => void;
   reject: (e: unknown) => void;
 }
 
 /**
- * Enqueues `snapshot.normalize` jobs in batches. Requests parsed in the same event-loop turn share a batch, and up
- * to MAX_IN_FLIGHT batches are in flight at once; each batch costs three Redis round trips: a pipeline of `EXISTS <prefix>:ingest:seen:<id>` (a known
- * resend is a duplicate, never a second job), one `addBulk` of the new jobs with jobId `snapshotJobId(id)`
- * (BullMQ's own dedupe for concurrent sends), then a pipeline of `SET … NX EX` recording the ids. The job
- * is added before its id is recorded, so a failure or crash between the two can only cause a resend to be
- * enqueued again (the worker is idempotent), never a snapshot answered "duplicate" that was not queued.
- * If Redis fails, every caller of the batch gets 503 + Retry-After: nothing is dropped silently.
+ * Enqueues accepted snapshots, many to a BullMQ job. Requests parsed in the same event-loop turn share a
+ * batch (up to MAX_BATCH snapshots / MAX_BATCH_BYTES), and up to MAX_IN_FLIGHT batches are in flight at
+ * once, so under load batches grow by themselves and each costs Redis one job instead of one per snapshot.
+ *
+ * Idempotency on `snapshotId` (a resend is `duplicate`, never a second job), with three small Lua calls
+ * around the one `snapshot.batch` job:
+ * 1. claim: for each id, `<prefix>:ingest:seen:<id>` absent → set to 'p' for PENDING_TTL_SECONDS (ours);
+ *    '1' → duplicate; 'p' → another request (maybe on another replica) is enqueueing it → 503 Retry-After.
+ * 2. add the job holding the claimed snapshots (their request bytes, spliced, no re-serialization);
+ * 3. confirm: the claimed ids become '1' for IDEMPOTENCY_TTL_SECONDS.
+ * A crash between 1 and 2 leaves 'p' markers that expire: resends get 503 meanwhile, then are queued —
+ * never answered "duplicate" for a snapshot that is not in the queue. If the add fails, the claims are
+ * given back and every caller of the batch gets 503 + Retry-After: nothing is dropped silently. Within
+ * this process, a second request for an id still in flight waits for the first and is its duplicate.
  */
 @Injectable()
 export class SnapshotQueueService {
   private pending: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
+  private readonly inProcess = new Map<string, Promise<Status>>();
+  private readonly redis: ScriptedRedis;
 
-  constructor(private readonly handles: RedisHandles) {}
+  constructor(private readonly handles: RedisHandles) {
+    const r = handles.redis as ScriptedRedis;
+    if (typeof r.virtcapClaim !== 'function') {
+      r.defineCommand('virtcapClaim', { lua: CLAIM_LUA });
+      r.defineCommand('virtcapConfirm', { lua: CONFIRM_LUA });
+      r.defineCommand('virtcapRelease', { lua: RELEASE_LUA });
+    }
+    this.redis = r;
+  }
 
-  submit(snapshotId: string, json: string): Promise<'queued' | 'duplicate'> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ snapshotId, json, resolve, reject });
+  /** Queue one validated snapshot; resolves `queued` once its job is in Redis, `duplicate` for a resend. */
+  submit(snapshotId: string, item: SnapshotBatchItem): Promise<Status> {
+    const earlier = this.inProcess.get(snapshotId);
+    if (earlier) return earlier.then(() => 'duplicate' as const);
+    const p = new Promise<Status>((resolve, reject) => {
+      const bytes = typeof item.snapshotJson === 'string' ? item.snapshotJson.length : item.snapshotJson.byteLength;
+      this.pending.push({ snapshotId, item, bytes, resolve, reject });
       this.schedule();
     });
+    this.inProcess.set(snapshotId, p);
+    const forget = () => this.inProcess.delete(snapshotId);
+    p.then(forget, forget);
+    return p;
   }
 
   /** Flushes on the next turn of the event loop, so requests parsed in the same turn share a batch. */
@@ -49,7 +117,7 @@ export class SnapshotQueueService {
     setImmediate(() => {
       this.scheduled = false;
       while (this.inFlight < MAX_IN_FLIGHT && this.pending.length > 0) {
-        const batch = this.pending.splice(0, MAX_BATCH);
+        const batch = this.takeBatch();
         this.inFlight++;
         void this.flush(batch).finally(() => {
           this.inFlight--;
@@ -59,31 +127,36 @@ export class SnapshotQueueService {
     });
   }
 
+  private takeBatch(): Pending[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.pending.length && n < MAX_BATCH && (n === 0 || bytes + this.pending[n]!.bytes <= MAX_BATCH_BYTES)) bytes += this.pending[n++]!.bytes;
+    return this.pending.splice(0, n);
+  }
+
   private async flush(batch: Pending[]): Promise<void> {
-    const { redis, snapshots, prefix } = this.handles;
-    const key = (id: string) => `${prefix}:ingest:seen:${id}`;
+    const key = (id: string) => `${this.handles.prefix}:ingest:seen:${id}`;
+    let claimedKeys: string[] = [];
     try {
-      // 1. Known resends are duplicates: no second job.
-      const seen = await withTimeout(batch.reduce((p, b) => p.exists(key(b.snapshotId)), redis.pipeline()).exec(), REDIS_TIMEOUT_MS);
-      if (!seen) throw new Error('Redis pipeline was aborted');
-      const seenError = seen.find(([err]) => err);
-      if (seenError) throw seenError[0];
-      const fresh = batch.filter((_, i) => seen[i]![1] === 0);
-      // 2. The job goes in BEFORE the idempotency record: if Redis or this process dies in between, the
-      //    agent's resend is enqueued again (the worker is idempotent on snapshotId) instead of being
-      //    answered "duplicate" for a snapshot that never reached the queue.
-      if (fresh.length > 0) await withTimeout(addSnapshotJobs(snapshots, fresh), REDIS_TIMEOUT_MS);
-      // 3. Record the ids; a concurrent request for the same id that lost the race is the duplicate
-      //    (its addBulk was a no-op: same jobId).
-      const claimed = fresh.length > 0
-        ? await withTimeout(fresh.reduce((p, b) => p.set(key(b.snapshotId), '1', 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX'), redis.pipeline()).exec(), REDIS_TIMEOUT_MS)
-        : [];
-      if (!claimed) throw new Error('Redis pipeline was aborted');
-      const failed = claimed.find(([err]) => err);
-      if (failed) throw failed[0];
-      const queued = new Set(fresh.filter((_, i) => claimed[i]![1] === 'OK'));
-      for (const b of batch) b.resolve(queued.has(b) ? 'queued' : 'duplicate');
+      const keys = batch.map((b) => key(b.snapshotId));
+      const claims = await withTimeout(this.redis.virtcapClaim(keys.length, ...keys, PENDING_TTL_SECONDS), REDIS_TIMEOUT_MS);
+      const fresh = batch.filter((_, i) => claims[i] === 1);
+      claimedKeys = keys.filter((_, i) => claims[i] === 1);
+      if (fresh.length > 0) {
+        await withTimeout(addSnapshotBatch(this.handles.snapshots, fresh.map((b) => b.item)), REDIS_TIMEOUT_MS);
+        // The job is in: from here on, every claimed snapshot is queued whatever happens to the confirm
+        // (its 'p' marker then expires and a later resend is queued again; the worker is idempotent).
+        const done = claimedKeys;
+        claimedKeys = [];
+        await withTimeout(this.redis.virtcapConfirm(done.length, ...done, IDEMPOTENCY_TTL_SECONDS), REDIS_TIMEOUT_MS).catch(() => undefined);
+      }
+      batch.forEach((b, i) => {
+        if (claims[i] === 1) b.resolve('queued');
+        else if (claims[i] === 0) b.resolve('duplicate');
+        else b.reject(new ApiError('unavailable', `snapshot ${b.snapshotId} is being enqueued by another request; retry shortly`, { 'Retry-After': '5' }));
+      });
     } catch (e) {
+      if (claimedKeys.length > 0) await withTimeout(this.redis.virtcapRelease(claimedKeys.length, ...claimedKeys), REDIS_TIMEOUT_MS).catch(() => undefined);
       const err = new ApiError('unavailable', `the snapshot queue (Redis) is not available: ${(e as Error).message}`, { 'Retry-After': '10' }, undefined, { cause: e });
       for (const b of batch) b.reject(err);
     }

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { QueueName, redisConnection, SNAPSHOT_QUEUE_KEEP } from '../../../../libs/queue/src';
+import { Jobs, QueueName, redisConnection, SNAPSHOT_QUEUE_KEEP } from '../../../../libs/queue/src';
 import { PoisonJobError } from '../errors';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { NotificationOutbox } from '../notifications/notification-outbox';
@@ -11,10 +11,33 @@ import type { SweepStaleHostsUseCase } from '../use-cases/sweep-stale-hosts/swee
 /** Whether this run is the job's last allowed attempt. */
 export const isFinalAttempt = (job: Job): boolean => job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 
+/** Snapshots of one batch job normalized at once (items of one host run one after another). */
+const BATCH_CONCURRENCY = 32;
+
+/** What a 'snapshot.batch' job did: outcomes per kind (also the job's return value). */
+export interface BatchResult {
+  items: number;
+  outcomes: Partial<Record<NormalizeResult['outcome'] | 'dead_lettered', number>>;
+}
+
+/** A batch job whose items could not all be stored this attempt (the job keeps only those for the retry). */
+export class BatchRetryError extends Error {
+  constructor(
+    readonly failed: number,
+    readonly total: number,
+    readonly first: unknown,
+  ) {
+    super(`${failed} of ${total} snapshots failed (retried): ${first instanceof Error ? first.message : String(first)}`, { cause: first });
+    this.name = 'BatchRetryError';
+  }
+}
+
 /**
- * The snapshots queue: 'snapshot.normalize' jobs and the repeatable 'hosts.stale-sweep'. Poison jobs
- * (PoisonJobError) are dead-lettered at once and failed with UnrecoverableError (no retries); other
- * errors are transient and retried with backoff, dead-lettered on the last attempt.
+ * The snapshots queue: 'snapshot.batch' jobs (what the API enqueues: several snapshots per job),
+ * 'snapshot.normalize' jobs (one snapshot; written by earlier API versions, tests and tools) and the
+ * repeatable 'hosts.stale-sweep'. Poison snapshots (PoisonJobError) are dead-lettered at once, one by
+ * one, without retries; other errors are transient and retried with backoff, dead-lettered on the last
+ * attempt. A batch retries only its items that failed transiently (the job's data is rewritten to them).
  */
 export class SnapshotProcessor {
   private worker: Worker | undefined;
@@ -46,6 +69,7 @@ export class SnapshotProcessor {
 
   /** Dispatch by job name (one handler per name). */
   handle(job: Job): Promise<unknown> {
+    if (job.name === 'snapshot.batch') return this.handleBatch(job);
     if (job.name === 'snapshot.normalize') return this.handleNormalize(job);
     if (job.name === 'hosts.stale-sweep') return this.sweep.execute();
     return this.poison(job, new PoisonJobError('schema', `unknown job name ${job.name}`));
@@ -71,6 +95,63 @@ export class SnapshotProcessor {
     return { outcome: r.outcome, events: r.events };
   }
 
+  /**
+   * A batch: the envelope is checked (a malformed one is poison as a whole), then every item is normalized
+   * like a 'snapshot.normalize' job — items of one host in collectedAt order, one after another, so a
+   * spool replay landing in one batch is stored oldest first; different hosts concurrently (their
+   * unchanged touches then share the batcher's statements). A poison item is dead-lettered on its own with
+   * its snapshot id; the others go on. If some failed transiently, the job keeps only those and is retried
+   * (or, on its last attempt, they are dead-lettered).
+   */
+  async handleBatch(job: Job): Promise<BatchResult> {
+    const parsed = Jobs['snapshot.batch'].safeParse(job.data);
+    if (!parsed.success) {
+      return this.poison(job, new PoisonJobError('schema', `snapshot.batch: ${parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ')}`));
+    }
+    const items = parsed.data.items;
+    const result: BatchResult = { items: items.length, outcomes: {} };
+    const count = (k: keyof BatchResult['outcomes']) => (result.outcomes[k] = (result.outcomes[k] ?? 0) + 1);
+    const retry: { item: unknown; error: unknown }[] = [];
+    await forEachLimited(groupByHost(items), BATCH_CONCURRENCY, async (group) => {
+      for (const item of group) {
+        try {
+          count((await this.normalizeOne(item)).outcome);
+        } catch (e) {
+          if (e instanceof PoisonJobError) {
+            this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: e.reason });
+            await this.deadLetter.execute(QueueName.Snapshots, 'snapshot.normalize', item, e.message);
+            this.stats.add('deadLettered');
+            count('dead_lettered');
+          } else {
+            this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: 'transient' });
+            retry.push({ item, error: e });
+          }
+        }
+      }
+    });
+    if (retry.length === 0) return result;
+    if (isFinalAttempt(job)) {
+      for (const r of retry) {
+        await this.deadLetter.execute(QueueName.Snapshots, 'snapshot.normalize', r.item, `attempts exhausted: ${r.error instanceof Error ? r.error.message : String(r.error)}`);
+        this.stats.add('deadLettered');
+      }
+    } else {
+      // Only the failed items are tried again; if Redis refuses the rewrite, the whole batch is (idempotent).
+      await job.updateData({ items: retry.map((r) => r.item) }).catch(() => undefined);
+    }
+    throw new BatchRetryError(retry.length, items.length, retry[0]!.error);
+  }
+
+  /** One snapshot payload: normalize, count, enqueue its notifications. Throws what normalize throws. */
+  private async normalizeOne(data: unknown): Promise<NormalizeResult> {
+    const end = this.metrics.latency.startTimer();
+    const r = await this.normalize.execute(data);
+    end({ outcome: r.outcome });
+    this.metrics.snapshots.inc({ outcome: r.outcome });
+    await this.outbox.enqueue(r.deliveryIds);
+    return r;
+  }
+
   private async poison(job: Job, e: PoisonJobError): Promise<never> {
     this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: e.reason });
     await this.deadLetter.execute(QueueName.Snapshots, job.name, job.data, e.message);
@@ -92,4 +173,40 @@ export class SnapshotProcessor {
     await this.worker?.close();
     await this.scheduler?.close();
   }
+}
+
+/** Items grouped by host (hostId of the payload; unknown shapes each alone), each group oldest collectedAt first. */
+export function groupByHost(items: readonly unknown[]): unknown[][] {
+  const groups = new Map<string, unknown[]>();
+  const loose: unknown[][] = [];
+  for (const item of items) {
+    const hostId = (item as { hostId?: unknown } | null)?.hostId;
+    if (typeof hostId !== 'string') {
+      loose.push([item]);
+      continue;
+    }
+    const g = groups.get(hostId);
+    if (g) g.push(item);
+    else groups.set(hostId, [item]);
+  }
+  const at = (item: unknown): number => {
+    const t = Date.parse(String((item as { snapshot?: { collectedAt?: unknown } }).snapshot?.collectedAt));
+    return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
+  };
+  for (const g of groups.values()) if (g.length > 1) g.sort((a, b) => at(a) - at(b));
+  return [...groups.values(), ...loose];
+}
+
+/** Runs `fn` over `xs` with at most `limit` at once; rejects with the first error after all settle. */
+async function forEachLimited<T>(xs: readonly T[], limit: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const errors: unknown[] = [];
+  const lane = async () => {
+    while (next < xs.length) {
+      const x = xs[next++]!;
+      await fn(x).catch((e: unknown) => errors.push(e));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, lane));
+  if (errors.length > 0) throw errors[0];
 }
