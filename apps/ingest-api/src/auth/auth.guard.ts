@@ -1,9 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../common/api-error';
 import { AuthService } from '../services/auth.service';
-import { allows, Principal, Scope } from './principal';
+import { Principal, requireScope, Scope } from './principal';
 
 export const SCOPE_KEY = 'virtcap:scope';
 
@@ -20,10 +19,7 @@ export class AuthGuard implements CanActivate {
     if (!scope) return true;
     const req = ctx.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const principal = await this.auth.authenticate(req.headers.authorization);
-    if (!allows(scope, principal)) {
-      const who = principal.kind === 'agent' ? 'a host token' : `a ${principal.role} token`;
-      throw new ApiError('forbidden', `this route needs ${scope === 'agent' ? 'a host token' : `a ${scope} token`}; ${who} was given`);
-    }
+    requireScope(scope, principal);
     req.principal = principal;
     return true;
   }

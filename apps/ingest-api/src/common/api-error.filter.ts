@@ -15,48 +15,67 @@ const HTTP_CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
+/** An error answer: status, response headers (Retry-After, WWW-Authenticate) and the JSON body. */
+export interface RenderedError {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const log = new Logger('ApiErrorFilter');
+
+/**
+ * The one mapping from anything thrown while serving a request to the answer: {@link ApiError} → its status,
+ * headers and `{error, message, details?}`; Fastify's own errors (body limit, content type, body parser) →
+ * 4xx via {@link frameworkErrorBody}; Nest's HttpExceptions → their status; anything else is logged and
+ * becomes a bare 500. Used by {@link ApiErrorFilter} (Nest routes) and by the native snapshot route.
+ * `contentType` is the request's Content-Type header (named in 415 messages).
+ */
+export function renderApiError(exception: unknown, bodyLimit: number | undefined, contentType: unknown): RenderedError {
+  const sent = typeof contentType === 'string' ? contentType.slice(0, 100) : undefined;
+  if (exception instanceof ApiError) {
+    const body: Record<string, unknown> = { error: exception.code, message: exception.message };
+    if (exception.details !== undefined) body.details = exception.details;
+    return { status: exception.status, headers: exception.headers, body };
+  }
+  // Nest wraps Fastify's own errors (body limit, JSON, content type, body parser) in an HttpException with the original as cause.
+  const cause = exception instanceof HttpException ? (exception.cause as { statusCode?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.statusCode === 'number') {
+    return { ...frameworkErrorBody(cause, bodyLimit, sent), headers: NO_HEADERS };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const resp = exception.getResponse();
+    const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? exception.message);
+    return { status, headers: NO_HEADERS, body: { error: HTTP_CODES[status] ?? 'error', message: Array.isArray(message) ? message.join('; ') : String(message) } };
+  }
+  // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
+  const fe = exception as { statusCode?: number } | null | undefined;
+  if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { ...frameworkErrorBody(exception, bodyLimit, sent), headers: NO_HEADERS };
+  }
+  log.error(exception instanceof Error ? exception.stack : String(exception));
+  return { status: 500, headers: NO_HEADERS, body: { error: 'internal', message: 'internal error' } };
+}
+
+/** Sends {@link renderApiError}'s answer on a Fastify reply. */
+export function sendApiError(reply: FastifyReply, exception: unknown, bodyLimit: number | undefined, contentType: unknown): void {
+  const r = renderApiError(exception, bodyLimit, contentType);
+  for (const k in r.headers) reply.header(k, r.headers[k]);
+  void reply.status(r.status).send(r.body);
+}
+
 /** Every error leaves as JSON `{error, message}` with the right status; unknown errors become a bare 500. */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
-  private readonly log = new Logger('ApiErrorFilter');
-
   /** `bodyLimit` is named in 413 messages. */
   constructor(private readonly bodyLimit?: number) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const contentType = host.switchToHttp().getRequest<{ headers?: Record<string, unknown> }>()?.headers?.['content-type'];
-    const sent = typeof contentType === 'string' ? contentType.slice(0, 100) : undefined;
-    if (exception instanceof ApiError) {
-      for (const [k, v] of Object.entries(exception.headers)) reply.header(k, v);
-      const body: Record<string, unknown> = { error: exception.code, message: exception.message };
-      if (exception.details !== undefined) body.details = exception.details;
-      void reply.status(exception.status).send(body);
-      return;
-    }
-    // Nest wraps Fastify's own errors (body limit, JSON, content type, body parser) in an HttpException with the original as cause.
-    const cause = exception instanceof HttpException ? (exception.cause as { statusCode?: unknown } | undefined) : undefined;
-    if (cause && typeof cause.statusCode === 'number') {
-      const { status, body } = frameworkErrorBody(cause, this.bodyLimit, sent);
-      void reply.status(status).send(body);
-      return;
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const resp = exception.getResponse();
-      const message = typeof resp === 'string' ? resp : ((resp as { message?: unknown }).message ?? exception.message);
-      void reply.status(status).send({ error: HTTP_CODES[status] ?? 'error', message: Array.isArray(message) ? message.join('; ') : String(message) });
-      return;
-    }
-    // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and a code.
-    const fe = exception as { statusCode?: number };
-    if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      const { status, body } = frameworkErrorBody(exception, this.bodyLimit, sent);
-      void reply.status(status).send(body);
-      return;
-    }
-    this.log.error(exception instanceof Error ? exception.stack : String(exception));
-    void reply.status(500).send({ error: 'internal', message: 'internal error' });
+    const http = host.switchToHttp();
+    const contentType = http.getRequest<{ headers?: Record<string, unknown> }>()?.headers?.['content-type'];
+    sendApiError(http.getResponse<FastifyReply>(), exception, this.bodyLimit, contentType);
   }
 }
 
