@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Queue, QueueEvents } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import { parseWorkerConfig } from '../../apps/worker/src/config/worker-config';
+import { WorkerRuntime } from '../../apps/worker/src/worker-runtime';
+import { createTestDatabase, type TestDatabase } from '../../libs/db/src/testing/test-db';
+import { addSnapshotBatch, QueueName, redisConnection, type SnapshotBatchItem } from '../../libs/queue/src';
+import { deleteKeysByPrefix, testQueuePrefix, TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
+import { snapshotFor, type HostShape } from './snapshots';
+
+// 'snapshot.batch' jobs (what the API enqueues): each item is normalized like a single job; poison items
+// are dead-lettered one by one while the others are stored; items of one host are stored oldest first;
+// a transient failure retries only the items that failed.
+let tdb: TestDatabase;
+let prefix: string;
+let runtime: WorkerRuntime;
+let queue: Queue;
+let events: QueueEvents;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  prefix = testQueuePrefix();
+  const env = {
+    REDIS_URL: TEST_REDIS_URL,
+    VIRTCAP_QUEUE_PREFIX: prefix,
+    WORKER_CONCURRENCY: 4,
+    VIRTCAP_STALE_AFTER: 3_600_000,
+    VIRTCAP_ALERT_WEBHOOK_URL: undefined,
+    VIRTCAP_ALERT_WEBHOOK_SECRET: undefined,
+    VIRTCAP_ALERTMANAGER_URL: undefined,
+  };
+  runtime = new WorkerRuntime(tdb.db, env, parseWorkerConfig({ WORKER_NOTIFY_BACKOFF_MS: '50', WORKER_METRICS_PORT: '0' }));
+  await runtime.start({ schedule: false });
+  queue = new Queue(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix, defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 200 } } });
+  events = new QueueEvents(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
+  await events.waitUntilReady();
+});
+
+afterAll(async () => {
+  await runtime?.close();
+  await queue?.close();
+  await events?.close();
+  await tdb?.drop();
+  if (prefix) await deleteKeysByPrefix(prefix);
+});
+
+async function newHost(hostname = 'r640-fra1-07'): Promise<string> {
+  const id = randomUUID();
+  await tdb.db.pool.query(`INSERT INTO hosts (id, machine_id, hostname) VALUES ($1, $2, $3)`, [id, `m-${id}`, hostname]);
+  return id;
+}
+
+function item(hostId: string, h: HostShape, at: string, opts: { hostname?: string } = {}): SnapshotBatchItem & { snapshotId: string } {
+  const snapshot = snapshotFor(h, new Date(at));
+  if (opts.hostname) snapshot.host.hostname = opts.hostname;
+  return { hostId, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify(snapshot), snapshotId: snapshot.snapshotId };
+}
+
+const storedIds = async (ids: string[]): Promise<string[]> =>
+  (await tdb.db.pool.query<{ id: string }>('SELECT id FROM snapshots WHERE id = ANY($1::uuid[]) ORDER BY collected_at', [ids])).rows.map((r) => r.id);
+
+describe('worker: snapshot.batch jobs', () => {
+  it('stores the good items, dead-letters each poison item on its own with its snapshot id, and stores one host oldest first', async () => {
+    const a = await newHost();
+    const b = await newHost();
+    const older = item(a, { bios: '1.0', iommu: true }, '2026-11-24T10:00:00Z');
+    const newer = item(a, { bios: '1.1', iommu: false }, '2026-11-24T11:00:00Z');
+    const other = item(b, { bios: '2.0', iommu: true }, '2026-11-24T10:30:00Z');
+    const orphan = item(randomUUID(), { bios: '3.0', iommu: true }, '2026-11-24T10:00:00Z');
+    const badId = randomUUID();
+    const bad = { hostId: a, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify({ schemaVersion: 1, snapshotId: badId }) };
+    // The newer snapshot of host a comes first in the job: the worker still stores the older one first.
+    const jobId = await addSnapshotBatch(queue, [newer, bad, other, orphan, older]);
+    const job = (await queue.getJob(jobId))!;
+    const result = await job.waitUntilFinished(events, 30_000);
+    expect(result).toEqual({ items: 5, outcomes: { changed: 3, dead_lettered: 2 } });
+
+    expect(await storedIds([older.snapshotId, newer.snapshotId, other.snapshotId])).toEqual([older.snapshotId, other.snapshotId, newer.snapshotId]);
+    const host = (await tdb.db.pool.query('SELECT last_snapshot_id FROM hosts WHERE id = $1', [a])).rows[0];
+    expect(host.last_snapshot_id).toBe(newer.snapshotId);
+    // host a's BIOS update disabled the IOMMU: the comparator saw older → newer (no out-of-order hole).
+    const ev = (await tdb.db.pool.query<{ type: string }>('SELECT type FROM events WHERE host_id = $1 ORDER BY id', [a])).rows.map((r) => r.type);
+    expect(ev).toContain('firmware_changed');
+
+    const dl = await tdb.db.pool.query<{ snapshot_id: string; reason: string }>('SELECT snapshot_id, reason FROM dead_letters WHERE snapshot_id = ANY($1) ORDER BY snapshot_id', [[badId, orphan.snapshotId]]);
+    expect(dl.rows.map((r) => r.snapshot_id).sort()).toEqual([badId, orphan.snapshotId].sort());
+    expect(dl.rows.find((r) => r.snapshot_id === badId)!.reason).toMatch(/^schema: /);
+    expect(dl.rows.find((r) => r.snapshot_id === orphan.snapshotId)!.reason).toMatch(/^missing_host: /);
+    const dlq = new Queue(QueueName.DeadLetter, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
+    const parked = (await dlq.getJobs(['waiting'])).filter((j) => [badId, orphan.snapshotId].includes(j.data.snapshotId));
+    await dlq.close();
+    expect(parked.map((j) => j.data.jobName)).toEqual(['snapshot.normalize', 'snapshot.normalize']); // replayable one by one
+    expect((await queue.getJob(jobId))!.attemptsMade).toBe(1); // ran once: nothing transient, no retry
+  });
+
+  it('a malformed envelope is poison as a whole: dead-lettered once, not retried', async () => {
+    const job = await queue.add('snapshot.batch', { items: [] });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/schema: snapshot\.batch: items/);
+    expect((await queue.getJob(job.id!))!.attemptsMade).toBe(1);
+    const dl = await tdb.db.pool.query<{ reason: string }>(`SELECT reason FROM dead_letters WHERE reason LIKE 'schema: snapshot.batch%'`);
+    expect(dl.rows).toHaveLength(1);
+  });
+
+  it('a transient failure retries only the failed items: the job keeps just those, every snapshot is stored once', async () => {
+    const hosts = [await newHost(), await newHost(), await newHost()];
+    const items = [
+      item(hosts[0]!, { bios: '1.0', iommu: true }, '2026-11-24T12:00:00Z'),
+      item(hosts[1]!, { bios: '1.0', iommu: true }, '2026-11-24T12:00:00Z', { hostname: 'refused-for-now' }),
+      item(hosts[2]!, { bios: '1.0', iommu: true }, '2026-11-24T12:00:00Z'),
+    ];
+    // PostgreSQL refuses this one hostname for now (a stand-in for any transient error on one item).
+    await tdb.db.pool.query(`ALTER TABLE hosts ADD CONSTRAINT test_refuse CHECK (hostname <> 'refused-for-now') NOT VALID`);
+    const jobId = await addSnapshotBatch(queue, items);
+    let failedData: { items: { snapshot: { snapshotId: string } }[] } | undefined;
+    for (let i = 0; i < 200 && !failedData; i++) {
+      const j = (await queue.getJob(jobId))!;
+      if (j.attemptsMade >= 1) failedData = j.data as typeof failedData;
+      else await new Promise((r) => setTimeout(r, 25));
+    }
+    await tdb.db.pool.query('ALTER TABLE hosts DROP CONSTRAINT test_refuse');
+    expect(failedData!.items.map((i) => i.snapshot.snapshotId)).toEqual([items[1]!.snapshotId]);
+    const job = (await queue.getJob(jobId))!;
+    await job.waitUntilFinished(events, 30_000);
+    const ids = items.map((i) => i.snapshotId);
+    expect((await storedIds(ids)).sort()).toEqual([...ids].sort());
+    const { rows } = await tdb.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM snapshots WHERE id = ANY($1::uuid[])', [ids]);
+    expect(rows[0]!.n).toBe(3);
+    const dl = await tdb.db.pool.query('SELECT 1 FROM dead_letters WHERE snapshot_id = ANY($1)', [ids]);
+    expect(dl.rowCount).toBe(0);
+  });
+});
