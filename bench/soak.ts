@@ -17,7 +17,7 @@
  *   4. the largest rate the stack keeps current: binary search between the soak rate and the ceilings,
  *      each step a short run; a step passes when the simulator kept its rate and the queue did not grow.
  *
- * Each second: queue depth (BullMQ getJobCounts on the snapshots queue) and the worker's processed
+ * Each second: the backlog (snapshots answered 'queued' minus the worker's processed counter; BullMQ jobs carry batches) and the worker's processed
  * counter (its /metrics endpoint). Per phase: CPU of each process from /proc/<pid>/stat (the API, the
  * worker, this process = the simulator, the PostgreSQL backends of the soak's database, the Redis server,
  * which other users of the machine share) and of the whole machine (/proc/stat), so the section says
@@ -192,18 +192,28 @@ async function depthOf(queue: Queue): Promise<number> {
 
 interface Sample {
   t: number; // seconds since the phase started
+  /** Snapshots accepted (202 queued) and not yet processed by the worker, counted from the phase start. */
   depth: number;
+  /** BullMQ jobs waiting or active (one job carries a batch of snapshots). */
+  jobs: number;
   processed: number;
   accepted: number;
 }
 
-/** One sample a second while `during` runs. */
+/**
+ * One sample a second while `during` runs. The backlog is counted in snapshots, not jobs (the API puts a
+ * batch of snapshots in one job): answers "queued" so far minus snapshots the worker processed so far,
+ * relative to the phase start (every phase starts with a drained queue).
+ */
 async function sampled<T>(queue: Queue, metricsUrl: string, client: FleetClient, during: () => Promise<T>): Promise<{ result: T; samples: Sample[] }> {
   const samples: Sample[] = [];
   const t0 = performance.now();
+  let base: number | undefined;
   const take = async () => {
-    const [depth, processed] = await Promise.all([depthOf(queue), workerProcessed(metricsUrl)]);
-    samples.push({ t: (performance.now() - t0) / 1000, depth, processed, accepted: client.stats.queued + client.stats.duplicate });
+    const [jobs, processed] = await Promise.all([depthOf(queue), workerProcessed(metricsUrl)]);
+    const queued = client.stats.queued;
+    base ??= queued - processed;
+    samples.push({ t: (performance.now() - t0) / 1000, depth: Math.max(0, queued - processed - base), jobs, processed, accepted: client.stats.queued + client.stats.duplicate });
   };
   await take();
   let busy = false;
@@ -222,7 +232,7 @@ async function sampled<T>(queue: Queue, metricsUrl: string, client: FleetClient,
   }
 }
 
-/** Least-squares slope of depth over time (jobs/s). */
+/** Least-squares slope of the backlog over time (snapshots/s). */
 function slope(samples: Sample[]): number {
   const n = samples.length;
   if (n < 2) return 0;
@@ -502,6 +512,7 @@ async function main(): Promise<void> {
     // 2. Ceilings: the API alone (queue paused), then the worker alone (nothing sending).
     await meter.refreshPg();
     await q.pause();
+    const queuedBefore = client.stats.queued;
     let m = meter.mark();
     const apiAlone = await (async () => {
       const t0 = performance.now();
@@ -513,8 +524,9 @@ async function main(): Promise<void> {
       return { perS: (client.stats.queued + client.stats.duplicate - before) / s, p99: pct(lat, 99) };
     })();
     const apiCpu = await meter.share(m);
-    const queuedForDrain = await depthOf(q);
-    say(`API alone: ${f0(apiAlone.perS)} reports/s accepted (64 in flight, queue paused, ${queuedForDrain} waiting)`);
+    const queuedForDrain = client.stats.queued - queuedBefore;
+    const jobsForDrain = await depthOf(q);
+    say(`API alone: ${f0(apiAlone.perS)} reports/s accepted (64 in flight, queue paused, ${queuedForDrain} snapshots waiting in ${jobsForDrain} jobs)`);
     const p0 = await workerProcessed(metricsUrl);
     m = meter.mark();
     const d0 = performance.now();
@@ -523,7 +535,7 @@ async function main(): Promise<void> {
     const workerAloneS = (performance.now() - d0) / 1000;
     const workerAlone = ((await workerProcessed(metricsUrl)) - p0) / workerAloneS;
     const workerCpu = await meter.share(m);
-    say(`worker alone: drained ${queuedForDrain} jobs in ${f1(workerAloneS)} s = ${f0(workerAlone)} snapshots/s${drained.empty ? '' : ' (not empty!)'}`);
+    say(`worker alone: drained ${queuedForDrain} snapshots (${jobsForDrain} jobs) in ${f1(workerAloneS)} s = ${f0(workerAlone)} snapshots/s${drained.empty ? '' : ' (not empty!)'}`);
 
     // 3. The soak at a fixed rate, with the roll-out a third of the way in.
     const intel = live.filter((h) => h.profile.name === 'intel-vtd-sriov' && !h.vtdDisabledByBios).slice(0, ROLLOUT);
@@ -615,7 +627,7 @@ async function main(): Promise<void> {
       '',
       `CPU columns: cores used (1.00 = one core) over the phase by the API, the worker, PostgreSQL backends of the soak database, the Redis server (shared), the simulator (this process); "machine" = all processes on the ${cpus().length}-core VM, including other users.`,
       '',
-      `| phase | offered /s | accepted /s (incl. last answers) | stored /s | queue depth start→end (growth /s) | p50 / p99 ingest ms | ${CPU_HEAD} |`,
+      `| phase | offered /s | accepted /s (incl. last answers) | stored /s | backlog (snapshots) start→end (growth /s) | p50 / p99 ingest ms | ${CPU_HEAD} |`,
       '|---|---|---|---|---|---|---|---|---|---|---|---|',
       `| API alone (queue paused, 64 in flight, ${CEILING_N} reports) | max | ${f0(apiAlone.perS)} | 0 | 0→${queuedForDrain} | – / ${f0(apiAlone.p99)} | ${cpuCells(apiCpu)} |`,
       `| worker alone (drain, nothing sending) — **baseline** | 0 | 0 | ${f0(workerAlone)} | ${queuedForDrain}→${drained.empty ? 0 : '>0'} | – | ${cpuCells(workerCpu)} |`,
@@ -625,7 +637,7 @@ async function main(): Promise<void> {
       ),
       '',
       `- **Sustained end to end at ${SOAK_RATE} reports/s**: ${f0(soak.processedPerS)} snapshots/s stored (${soak.why}), ${soak.drive.changed} of ${soak.drive.sent} reports changed (${f1((100 * soak.drive.changed) / Math.max(1, soak.drive.sent))}%); p99 ingest latency ${f0(pct(soak.drive.latencies, 99))} ms (client side: POST with retries, body already built).`,
-      `- Queue depth during the soak (every 5 s): ${series}.`,
+      `- Backlog during the soak (snapshots accepted, not yet stored; every 5 s): ${series}.`,
       `- **Alert latency** (offending snapshot sent → signed webhook received on loopback), ${alertMs.length}/${intel.length} roll-out hosts: p50 ${f0(pct(alertMs, 50))} ms, max ${f0(Math.max(...alertMs))} ms; from the API's 202: p50 ${f0(pct(alertFrom202, 50))} ms, max ${f0(Math.max(...alertFrom202))} ms. ${db.firing} \`bios_update_disabled_iommu\` alerts firing in the database.`,
       `- **Largest rate kept current: ${f0(best)} reports/s ≈ ${f0(best * 3600)} hosts at hourly reports** (aim: 1,000,000 ≈ 278/s; ${f0(((best * 3600) / 1e6) * 100)}% of it). ${passStep ? `At that rate: ${limits(passStep.cpu)}.` : ''} ${firstFail ? `At the first failing rate (${firstFail.rate}/s, ${firstFail.why}): ${limits(firstFail.cpu)}.` : 'No step failed: the search range ended before the stack did.'}`,
       `- **CPU per report** (ms of CPU per snapshot accepted and stored; from the busiest passing ${passStep ? `step, ${passStep.rate}/s` : 'phase, the soak'}): ${perReport(passStep ?? soak)}. At 278 reports/s (1,000,000 hosts hourly) that is ${f2(coresAt(passStep ?? soak, 278))} cores for the stack + simulator, on a ${cpus().length}-core machine that other work also uses. Ceiling phases: API alone ${f1((apiCpu.api * 1000) / apiAlone.perS)} ms (simulator ${f1((apiCpu.sim * 1000) / apiAlone.perS)} ms), worker alone ${f1((workerCpu.worker * 1000) / workerAlone)} ms (+ PostgreSQL ${f1((workerCpu.postgres * 1000) / workerAlone)} ms).`,
