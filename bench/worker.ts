@@ -1,8 +1,9 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=0.1] [--mode=evidence|facts] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
- * pre-fills the snapshots queue with N jobs (a `changed` share of them change the host's BIOS version, the
+ * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
+ * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
  * rest are unchanged re-reports), drains it with the real processor at WORKER_CONCURRENCY, and prints
  * normalized snapshots/s next to raw PostgreSQL speed in the same run: multi-row INSERTs (500 a statement)
  * of the same rows (id, host, time, hash, facts, verdicts).
@@ -19,7 +20,7 @@ import { resolve } from 'node:path';
 import { Db } from '../libs/db/src/db';
 import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
-import { QueueName, redisConnection } from '../libs/queue/src';
+import { addSnapshotBatch, QueueName, redisConnection, snapshotJobOptions } from '../libs/queue/src';
 import { deleteKeysByPrefix } from '../libs/queue/src/testing/test-redis';
 import { parseWorkerConfig } from '../apps/worker/src/config/worker-config';
 import { deriveSnapshot } from '../apps/worker/src/use-cases/normalize-snapshot/derive-snapshot';
@@ -28,7 +29,7 @@ import { SnapshotSchema } from '../libs/contracts/src';
 import { snapshotFor } from '../test/worker/snapshots';
 import { snapshotBody } from './ingest-bodies';
 import { Session } from 'node:inspector/promises';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d) || d;
@@ -38,6 +39,8 @@ const CHANGED = arg('changed', 0.1);
 const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evidence';
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
+/** Snapshots per `snapshot.batch` job (what the API enqueues under load); `--batch=1` is one snapshot a job. */
+const BATCH = arg('batch', 16);
 
 /** One report of `hostId` at `at` with BIOS version `bios`, in the chosen mode. */
 function report(hostId: string, bios: string, at: Date): unknown {
@@ -46,6 +49,39 @@ function report(hostId: string, bios: string, at: Date): unknown {
   const ev = { ...body.evidence! };
   ev['dmidecode.txt'] = ev['dmidecode.txt']!.replace(/(BIOS Information\n\tVendor: [^\n]*\n\tVersion: )[^\n]*/, `$1${bios}`);
   return { ...body, evidence: ev };
+}
+/**
+ * CPU seconds used so far by every process named `postgres` or `redis-server` (Linux /proc; other work on the
+ * same servers counts too, so read it on a quiet machine). Backends that exit between two readings are lost.
+ */
+function serverCpu(): { postgres: number; redis: number; pids: Map<string, number> } {
+  const out = { postgres: 0, redis: 0, pids: new Map<string, number>() };
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of dirs) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (comm !== 'postgres' && comm !== 'redis-server') continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const sec = (Number(f[11]) + Number(f[12])) / 100; // USER_HZ is 100 on Linux
+    out.pids.set(`${d}:${comm}`, sec);
+  }
+  return out;
+}
+/** CPU seconds each server used between two {@link serverCpu} readings (processes new in `b` count from 0). */
+function serverCpuDelta(a: ReturnType<typeof serverCpu>, b: ReturnType<typeof serverCpu>): { postgres: number; redis: number } {
+  const r = { postgres: 0, redis: 0 };
+  for (const [k, v] of b.pids) r[k.endsWith(':postgres') ? 'postgres' : 'redis'] += v - (a.pids.get(k) ?? 0);
+  return r;
 }
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 16);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -56,7 +92,7 @@ async function main(): Promise<void> {
   await admin((c) => c.query(`CREATE DATABASE "${name}"`));
   const url = urlFor(name);
   const db = new Db(url, { max: CONCURRENCY + 4, applicationName: 'virtcap-bench' });
-  const queue = new Queue(QueueName.Snapshots, { connection: redisConnection(REDIS_URL, 'worker'), prefix });
+  const queue = new Queue(QueueName.Snapshots, { connection: redisConnection(REDIS_URL, 'worker'), prefix, defaultJobOptions: snapshotJobOptions(8) }); // what the API's queue uses
   const env = { REDIS_URL, VIRTCAP_QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: CONCURRENCY, VIRTCAP_STALE_AFTER: 3_600_000, VIRTCAP_ALERT_WEBHOOK_URL: undefined, VIRTCAP_ALERT_WEBHOOK_SECRET: undefined, VIRTCAP_ALERTMANAGER_URL: undefined };
   const runtime = new WorkerRuntime(db, env, parseWorkerConfig({ WORKER_METRICS_PORT: '0' }));
   try {
@@ -91,21 +127,33 @@ async function main(): Promise<void> {
     }
     let workerSec = 0;
     let rawSec = 0;
+    const cpu = { node: 0, postgres: 0, redis: 0, rawNode: 0, rawPostgres: 0 };
     const per = Math.ceil(N / ROUNDS);
     for (let r = 0; r < ROUNDS; r++) {
       const slice = specs.slice(r * per, (r + 1) * per);
       await runtime.snapshotProcessor.pause();
-      for (let i = 0; i < slice.length; i += 250) {
-        await queue.addBulk(
-          slice.slice(i, i + 250).map((sp) => ({ name: 'snapshot.normalize', data: { hostId: sp.hostId, receivedAt: new Date().toISOString(), snapshot: snapshotOf(sp) }, opts: { attempts: 3, removeOnComplete: true } })),
-        );
+      // As the API enqueues: `snapshot.batch` jobs of BATCH snapshots, each snapshot's JSON text spliced in.
+      for (let i = 0; i < slice.length; i += BATCH * 16) {
+        const jobs: Promise<string>[] = [];
+        for (let j = i; j < Math.min(i + BATCH * 16, slice.length); j += BATCH) {
+          const items = slice.slice(j, Math.min(j + BATCH, i + BATCH * 16, slice.length)).map((sp) => ({ hostId: sp.hostId, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify(snapshotOf(sp)) }));
+          jobs.push(addSnapshotBatch(queue, items));
+        }
+        await Promise.all(jobs);
       }
       const target = r * per + slice.length;
       if (session) await session.post('Profiler.start');
+      const s0 = serverCpu();
+      const c0 = process.cpuUsage();
       const t = process.hrtime.bigint();
       runtime.snapshotProcessor.resume();
       while ((await done()) < target) await new Promise((res) => setTimeout(res, 20));
       workerSec += Number(process.hrtime.bigint() - t) / 1e9;
+      const c1 = process.cpuUsage(c0);
+      const sd = serverCpuDelta(s0, serverCpu());
+      cpu.node += (c1.user + c1.system) / 1e6;
+      cpu.postgres += sd.postgres;
+      cpu.redis += sd.redis;
       if (session) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
 
       // Raw PostgreSQL on the same rows: multi-row INSERT, 500 rows a statement, same concurrency.
@@ -117,6 +165,8 @@ async function main(): Promise<void> {
       const chunks: unknown[][][] = [];
       for (let i = 0; i < rows.length; i += 500) chunks.push(rows.slice(i, i + 500));
       let next = 0;
+      const rs0 = serverCpu();
+      const rc0 = process.cpuUsage();
       const rt = process.hrtime.bigint();
       await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, chunks.length) }, async () => {
@@ -127,14 +177,19 @@ async function main(): Promise<void> {
         }),
       );
       rawSec += Number(process.hrtime.bigint() - rt) / 1e9;
+      const rc1 = process.cpuUsage(rc0);
+      cpu.rawNode += (rc1.user + rc1.system) / 1e6;
+      cpu.rawPostgres += serverCpuDelta(rs0, serverCpu()).postgres;
     }
     session?.disconnect();
     const outcomes = Object.fromEntries((await runtime.metrics.snapshots.get()).values.map((v) => [v.labels.outcome, v.value]));
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
-    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}) at concurrency ${CONCURRENCY}, ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}) at concurrency ${CONCURRENCY}, ${BATCH} a job, ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
     console.log(`  outcomes: ${JSON.stringify(outcomes)}`);
+    const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
+    console.log(`  CPU ms per snapshot during the timed drains: bench+worker process ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
     console.log(`| normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio |`);
     console.log(`| ${workerRate.toFixed(0)} | ${rawRate.toFixed(0)} | ${(workerRate / rawRate).toFixed(2)} |`);
   } finally {

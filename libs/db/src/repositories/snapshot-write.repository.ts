@@ -100,6 +100,43 @@ export interface AcpiFindingRow {
   message: string;
 }
 
+/** The host's current state read WITHOUT a lock (see {@link readForChange}), with its firing alert kinds. */
+export interface HostChangeBase extends HostCurrentRow {
+  /** Whether the snapshot being normalized is already stored as history (a redelivered job). */
+  snapshot_stored: boolean;
+  /** Kinds of the host's firing alerts, sorted by code point (as JavaScript's default sort). */
+  open_kinds: string[];
+}
+
+/** A change event row to append with a stored change (`events`; see EventRepository for the table's rules). */
+export interface ChangeEventInput {
+  type: string;
+  severity: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** Everything one changed snapshot writes besides its current state: history evidence, device rows, events. */
+export interface ChangeRows {
+  evidenceJson: string | null;
+  pci: PciDeviceRow[];
+  sriov: SriovFunctionRow[];
+  acpi: AcpiFindingRow[];
+  /** The events of the change, linked to `prevSnapshotId` (the host's last snapshot before this one). */
+  events: ChangeEventInput[];
+  prevSnapshotId: string | null;
+}
+
+/**
+ * What the host's row must still hold for an unlocked change to apply ({@link storeChange} without the
+ * host lock): the state the change was compared against, and the alert kinds its (empty) alert plan assumed.
+ */
+export interface ChangeGuard {
+  lastSnapshotId: string | null;
+  contentHash: string | null;
+  openKinds: string[];
+}
+
 /**
  * An unchanged snapshot whose only effect is moving `last_seen_at` (batched, see {@link touchUnchanged}).
  * It is unchanged when its `evidenceHash` (sha256 of the raw evidence + boot id + derivation version)
@@ -133,24 +170,34 @@ export interface IngestStatsDelta {
 @Injectable()
 export class SnapshotWriteRepository {
   /**
-   * `SELECT … FOR UPDATE` on the hosts row, and whether `snapshotId` is already stored as history (a
-   * redelivered job), in one round trip; undefined when the host does not exist (not enrolled / deleted).
+   * `SELECT … FOR UPDATE` on the hosts row, whether `snapshotId` is already stored as history (a
+   * redelivered job) and the host's firing alert kinds, in one round trip; undefined when the host does not
+   * exist (not enrolled / deleted).
    */
-  async lockHost(q: Queryable, hostId: string, snapshotId: string): Promise<(HostCurrentRow & { snapshot_stored: boolean }) | undefined> {
-    const r = await q.query<HostCurrentRow & { snapshot_stored: boolean }>(
+  async lockHost(q: Queryable, hostId: string, snapshotId: string): Promise<HostChangeBase | undefined> {
+    const r = await q.query<HostChangeBase>(
       `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts,
-              EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored
-         FROM hosts WHERE id = $1 FOR UPDATE`,
+              EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored,
+              ARRAY(SELECT kind FROM alerts WHERE host_id = $1 AND open_key IS NOT NULL ORDER BY kind COLLATE "C") AS open_kinds
+         FROM hosts WHERE id = $1 FOR UPDATE OF hosts`,
       [hostId, snapshotId],
     );
     return r.rows[0];
   }
 
-  /** The unlocked read the fast path uses to decide "unchanged" (re-checked by the guarded batch update). */
-  async currentHash(q: Queryable, hostId: string): Promise<{ content_hash: string | null; last_collected_at: Date | null; last_snapshot_id: string | null } | undefined> {
-    const r = await q.query<{ content_hash: string | null; last_collected_at: Date | null; last_snapshot_id: string | null }>(
-      `SELECT content_hash, last_collected_at, last_snapshot_id FROM hosts WHERE id = $1`,
-      [hostId],
+  /**
+   * The host's current state (as {@link lockHost} reads it) WITHOUT a lock, whether `snapshotId` is already
+   * stored, and the kinds of its firing alerts — everything a change is decided on, in one round trip.
+   * Whatever is decided from it is written by a guarded {@link storeChange}, which applies only when the
+   * row still holds what was read here (else the caller takes the locked path).
+   */
+  async readForChange(q: Queryable, hostId: string, snapshotId: string): Promise<HostChangeBase | undefined> {
+    const r = await q.query<HostChangeBase>(
+      `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts,
+              EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored,
+              ARRAY(SELECT kind FROM alerts WHERE host_id = $1 AND open_key IS NOT NULL ORDER BY kind COLLATE "C") AS open_kinds
+         FROM hosts WHERE id = $1`,
+      [hostId, snapshotId],
     );
     return r.rows[0];
   }
@@ -248,68 +295,91 @@ export class SnapshotWriteRepository {
   }
 
   /**
-   * Replaces the host's `pci_devices`, `sriov_functions` and `acpi_findings` rows in two statements: one
-   * deleting from the three tables, then one inserting into them (each a multi-row insert over unnest; an
-   * empty array inserts nothing). Data-modifying CTEs of one statement run on the same snapshot, so the
-   * deletes and the inserts of a table must not share a statement: the inserts would still see the old rows.
+   * A changed snapshot in ONE statement (one round trip): replaces the host's current state, appends its
+   * history row (id `u.snapshotId`, the same core fields plus the raw evidence; a second insert of the same
+   * id is a no-op), replaces its `pci_devices` / `sriov_functions` / `acpi_findings` rows and appends its
+   * change events (unique per snapshot and type: a replay adds none). Returns whether it applied and the
+   * events it really added (`{id, type}`, for alert links).
+   *
+   * Without `guard` the caller holds the host lock (`lockHost`) and checked the snapshot is newer. With
+   * `guard` no lock is held: the host row is updated only if it still has the guard's last snapshot and
+   * content hash, is older than this snapshot and has exactly the guard's firing alert kinds; otherwise
+   * NOTHING is written (every other part reads the updated row) and `applied` is false. A concurrent
+   * writer holding the row makes the update wait and then re-check the guard on the row it committed.
+   *
+   * Device rows in one statement: the parts of a statement see one snapshot, so a table's delete and insert
+   * cannot both cover the same keys (the insert would still see the old rows). `pci_devices` and
+   * `sriov_functions` delete only the keys the new list lacks and upsert the others (disjoint rows; the
+   * lists are deduplicated by key, first wins, as the previous `DO NOTHING` insert kept); `acpi_findings`
+   * has no natural key, so its old rows are deleted and the new ones inserted (new rows are invisible to
+   * the delete).
    */
-  async replaceDeviceRows(q: Queryable, hostId: string, firmwareId: string | null, pci: PciDeviceRow[], sriov: SriovFunctionRow[], acpi: AcpiFindingRow[]): Promise<void> {
-    await q.query(
-      `WITH p AS (DELETE FROM pci_devices WHERE host_id = $1), s AS (DELETE FROM sriov_functions WHERE host_id = $1)
-       DELETE FROM acpi_findings WHERE host_id = $1`,
-      [hostId],
-    );
-    if (pci.length + sriov.length + acpi.length === 0) return;
-    await q.query(
-      `WITH p AS (
-         INSERT INTO pci_devices (host_id, bdf, vendor_id, device_id, name, class_name, driver, flr, passthrough_status)
-         SELECT $1, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[], $10::text[])
-         ON CONFLICT (host_id, bdf) DO NOTHING
-       ), s AS (
-         INSERT INTO sriov_functions (host_id, pf_bdf, name, vendor_id, device_id, vf_device_id, total_vfs, num_vfs, used_vfs, flr)
-         SELECT $1, * FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::int[], $17::int[], $18::int[], $19::bool[])
-         ON CONFLICT (host_id, pf_bdf) DO NOTHING
-       )
-       INSERT INTO acpi_findings (host_id, firmware_id, table_kind, signature, table_sha256, code, severity, message)
-       SELECT $1, $2, * FROM unnest($20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])`,
-      [
-        hostId, firmwareId,
-        pci.map((d) => d.bdf), pci.map((d) => d.vendorId), pci.map((d) => d.deviceId), pci.map((d) => d.name), pci.map((d) => d.className), pci.map((d) => d.driver), pci.map((d) => d.flr), pci.map((d) => d.passthroughStatus),
-        sriov.map((d) => d.pfBdf), sriov.map((d) => d.name), sriov.map((d) => d.vendorId), sriov.map((d) => d.deviceId), sriov.map((d) => d.vfDeviceId), sriov.map((d) => d.totalVfs), sriov.map((d) => d.numVfs), sriov.map((d) => d.usedVfs), sriov.map((d) => d.flr),
-        acpi.map((f) => f.tableKind), acpi.map((f) => f.signature), acpi.map((f) => f.tableSha256), acpi.map((f) => f.code), acpi.map((f) => f.severity), acpi.map((f) => f.message),
-      ],
-    );
-  }
-
-  /**
-   * A changed snapshot in one round trip: appends its history row (id `u.snapshotId`, the same core
-   * fields as the current state, plus the raw evidence; a second insert of the same id is a no-op) and
-   * replaces the host's current state (the caller holds the host lock and checked it is newer).
-   */
-  async storeChange(q: Queryable, u: HostCurrentUpdate, evidenceJson: string | null): Promise<void> {
+  async storeChange(q: Queryable, u: HostCurrentUpdate, rows: ChangeRows, guard?: ChangeGuard): Promise<{ applied: boolean; events: Array<{ id: string; type: string }> }> {
     const st = u.statuses;
-    await q.query(
-      `WITH ins AS (
+    const pci = firstByKey(rows.pci, (d) => d.bdf);
+    const sriov = firstByKey(rows.sriov, (d) => d.pfBdf);
+    const acpi = rows.acpi;
+    const ev = rows.events;
+    const r = await q.query<{ applied: boolean; events: Array<{ id: string; type: string }> | null }>(
+      `WITH u AS (
+         UPDATE hosts h SET
+           last_seen_at = GREATEST(COALESCE(h.last_seen_at, $4::timestamptz), $4::timestamptz),
+           last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
+           content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
+           hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
+           intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
+           acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
+           verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
+         WHERE h.id = $1 AND (NOT $59::bool OR (
+           h.last_snapshot_id IS NOT DISTINCT FROM $45::uuid AND h.content_hash IS NOT DISTINCT FROM $46::text
+           AND (h.last_collected_at IS NULL OR h.last_collected_at < $3::timestamptz)
+           AND ARRAY(SELECT kind FROM alerts WHERE host_id = $1 AND open_key IS NOT NULL ORDER BY kind COLLATE "C") = $47::text[]))
+         RETURNING h.id
+       ), ins AS (
          INSERT INTO snapshots (id, host_id, collected_at, received_at, boot_id, content_hash, firmware_id, xen_version,
                                 agent_version, verdicts, facts, evidence)
-         VALUES ($2, $1, $3, $4, $5, $6, $7, $8, $9, $24::jsonb, $25::jsonb, $27::jsonb)
+         SELECT $2, u.id, $3, $4, $5, $6, $7, $8, $9, $24::jsonb, $25::jsonb, $27::jsonb FROM u
          ON CONFLICT (id) DO NOTHING
+       ), pd AS (
+         DELETE FROM pci_devices d USING u WHERE d.host_id = u.id AND d.bdf <> ALL ($28::text[])
+       ), pi AS (
+         INSERT INTO pci_devices (host_id, bdf, vendor_id, device_id, name, class_name, driver, flr, passthrough_status)
+         SELECT u.id, x.* FROM u, unnest($28::text[], $29::text[], $30::text[], $31::text[], $32::text[], $33::text[], $34::bool[], $35::text[]) AS x
+         ON CONFLICT (host_id, bdf) DO UPDATE SET vendor_id = EXCLUDED.vendor_id, device_id = EXCLUDED.device_id, name = EXCLUDED.name,
+           class_name = EXCLUDED.class_name, driver = EXCLUDED.driver, flr = EXCLUDED.flr, passthrough_status = EXCLUDED.passthrough_status
+       ), sd AS (
+         DELETE FROM sriov_functions d USING u WHERE d.host_id = u.id AND d.pf_bdf <> ALL ($36::text[])
+       ), si AS (
+         INSERT INTO sriov_functions (host_id, pf_bdf, name, vendor_id, device_id, vf_device_id, total_vfs, num_vfs, used_vfs, flr)
+         SELECT u.id, x.* FROM u, unnest($36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::int[], $42::int[], $43::int[], $44::bool[]) AS x
+         ON CONFLICT (host_id, pf_bdf) DO UPDATE SET name = EXCLUDED.name, vendor_id = EXCLUDED.vendor_id, device_id = EXCLUDED.device_id,
+           vf_device_id = EXCLUDED.vf_device_id, total_vfs = EXCLUDED.total_vfs, num_vfs = EXCLUDED.num_vfs, used_vfs = EXCLUDED.used_vfs, flr = EXCLUDED.flr
+       ), ad AS (
+         DELETE FROM acpi_findings a USING u WHERE a.host_id = u.id
+       ), ai AS (
+         INSERT INTO acpi_findings (host_id, firmware_id, table_kind, signature, table_sha256, code, severity, message)
+         SELECT u.id, $7, x.* FROM u, unnest($48::text[], $49::text[], $50::text[], $51::text[], $52::text[], $53::text[]) AS x
+       ), ev AS (
+         INSERT INTO events (host_id, type, severity, message, details, snapshot_id, prev_snapshot_id, occurred_at)
+         SELECT u.id, x.t, x.s, x.m, x.d::jsonb, $2, $54::uuid, $3 FROM u, unnest($55::text[], $56::text[], $57::text[], $58::text[]) AS x(t, s, m, d)
+         ON CONFLICT (snapshot_id, type) DO NOTHING
+         RETURNING id::text AS id, type
        )
-       UPDATE hosts SET
-         last_seen_at = GREATEST(COALESCE(last_seen_at, $4::timestamptz), $4::timestamptz),
-         last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
-         content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
-         hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
-         intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
-         acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
-         verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
-       WHERE id = $1`,
+       SELECT EXISTS (SELECT 1 FROM u) AS applied, (SELECT json_agg(json_build_object('id', ev.id, 'type', ev.type)) FROM ev) AS events`,
       [
         u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
         st.hvm, st.hvmVendor, st.hap, st.iommu, st.iommuKind, st.intremap, st.passthrough, st.sriov, st.acpiDmar, st.acpiIvrs,
-        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash, evidenceJson,
+        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash, rows.evidenceJson,
+        pci.map((d) => d.bdf), pci.map((d) => d.vendorId), pci.map((d) => d.deviceId), pci.map((d) => d.name), pci.map((d) => d.className), pci.map((d) => d.driver), pci.map((d) => d.flr), pci.map((d) => d.passthroughStatus),
+        sriov.map((d) => d.pfBdf), sriov.map((d) => d.name), sriov.map((d) => d.vendorId), sriov.map((d) => d.deviceId), sriov.map((d) => d.vfDeviceId), sriov.map((d) => d.totalVfs), sriov.map((d) => d.numVfs), sriov.map((d) => d.usedVfs), sriov.map((d) => d.flr),
+        guard?.lastSnapshotId ?? null, guard?.contentHash ?? null, guard?.openKinds ?? [],
+        acpi.map((f) => f.tableKind), acpi.map((f) => f.signature), acpi.map((f) => f.tableSha256), acpi.map((f) => f.code), acpi.map((f) => f.severity), acpi.map((f) => f.message),
+        rows.prevSnapshotId, ev.map((e) => e.type), ev.map((e) => e.severity), ev.map((e) => e.message), ev.map((e) => JSON.stringify(e.details)),
+        guard !== undefined,
       ],
     );
+    const row = r.rows[0]!;
+    return { applied: row.applied, events: row.events ?? [] };
   }
 
   /** Adds counters to the minute's `ingest_stats` row (the worker flushes its in-memory sums about once a second). */
@@ -322,4 +392,15 @@ export class SnapshotWriteRepository {
       [d.minute, d.processed, d.changed, d.unchanged, d.outOfOrder, d.deadLettered],
     );
   }
+}
+
+/** The first element of each key, in order (a multi-row upsert may not touch one key twice). */
+function firstByKey<T>(xs: readonly T[], key: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = key(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }

@@ -7,7 +7,8 @@ import { SnapshotWriteRepository } from '../../../../../libs/db/src/repositories
 import { createTestDatabase, type TestDatabase } from '../../../../../libs/db/src/testing/test-db';
 import { WorkerMetrics } from '../../metrics/worker-metrics';
 import { RaiseAlertsUseCase } from '../raise-alerts/raise-alerts.use-case';
-import { evidenceHash } from './derive-snapshot';
+import { SnapshotSchema } from '../../../../../libs/contracts/src';
+import { deriveSnapshot, evidenceHash } from './derive-snapshot';
 import { IngestStatsBuffer } from './ingest-stats-buffer';
 import { NormalizeSnapshotUseCase } from './normalize-snapshot.use-case';
 import { UnchangedBatcher } from './unchanged-batcher';
@@ -142,5 +143,128 @@ describe('SnapshotWriteRepository.touchUnchanged', () => {
     expect([...(await repo.touchUnchanged(t.db.pool, [touch(hostId, '2026-11-22T11:00:00Z')]))]).toEqual([hostId]);
     // Same collection time again: refused (not newer), so a redelivery never moves it twice.
     expect((await repo.touchUnchanged(t.db.pool, [touch(hostId, '2026-11-22T11:00:00Z')])).size).toBe(0);
+  });
+});
+
+describe('hosts row updates of unchanged reports are HOT (migration 20261125180000_hosts_hot_touch)', () => {
+  it('no index of hosts covers last_seen_at, and a batched touch is a heap-only update', async () => {
+    const indexed = await t.db.pool.query(
+      `SELECT i.indexrelid::regclass::text AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+        WHERE i.indrelid = 'hosts'::regclass AND a.attname IN ('last_seen_at', 'last_collected_at', 'last_snapshot_id', 'evidence_hash')`,
+    );
+    expect(indexed.rows).toEqual([]);
+    const hostId = await newHost();
+    const first = report(`m-${hostId}`, '2026-11-23T10:00:00Z');
+    expect((await run(hostId, first)).outcome).toBe('changed');
+    const c = await t.db.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // The backend's counters not yet reported (earlier transactions of this pooled connection count too): compare.
+      const counters = async () =>
+        (await c.query<{ upd: string; hot: string }>(`SELECT pg_stat_get_xact_tuples_updated('hosts'::regclass) AS upd, pg_stat_get_xact_tuples_hot_updated('hosts'::regclass) AS hot`)).rows[0]!;
+      const before = await counters();
+      const moved = await repo.touchUnchanged(c, [{ hostId, snapshotId: randomUUID(), evidenceHash: evidenceHash(first), contentHash: null, collectedAt: '2026-11-23T11:00:00Z', receivedAt: '2026-11-23T11:00:01Z' }]);
+      expect([...moved]).toEqual([hostId]);
+      const after = await counters();
+      // One hosts row updated, and that update was HOT.
+      expect({ upd: Number(after.upd) - Number(before.upd), hot: Number(after.hot) - Number(before.hot) }).toEqual({ upd: 1, hot: 1 });
+      await c.query('COMMIT');
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined); // a failed expectation must not leave the pooled connection in a transaction
+      c.release();
+    }
+  });
+});
+
+describe('a change without the host lock (guarded SnapshotWriteRepository.storeChange)', () => {
+  /** The current-state update and rows of `body` as the use case builds them (fresh firmware row). */
+  async function changeOf(hostId: string, body: Body, prevSnapshotId: string | null) {
+    const snapshot = SnapshotSchema.parse(body);
+    const d = deriveSnapshot(snapshot);
+    const firmwareId = await repo.upsertFirmware(t.db.pool, d.firmware);
+    const update = {
+      hostId, snapshotId: snapshot.snapshotId, collectedAt: snapshot.collectedAt, receivedAt: snapshot.collectedAt, bootId: snapshot.bootId,
+      contentHash: d.contentHash, evidenceHash: evidenceHash(snapshot), firmwareId, xenVersion: d.xenVersion, agentVersion: snapshot.agent.version,
+      hostname: snapshot.host.hostname, statuses: d.statuses, sriovTotals: d.sriovTotals, verdictsJson: d.verdictsJson, factsJson: d.factsJson,
+    };
+    const events = [{ type: 'firmware_changed', severity: 'info', message: 'test', details: {} }];
+    return { update, rows: { evidenceJson: JSON.stringify(snapshot.evidence), pci: d.pci, sriov: d.sriov, acpi: d.acpi, events, prevSnapshotId }, d };
+  }
+  const counts = async (hostId: string) =>
+    (await t.db.pool.query<{ snaps: string; events: string; pci: string; sriov: string; acpi: string; last: string }>(
+      `SELECT (SELECT count(*) FROM snapshots WHERE host_id = $1) AS snaps, (SELECT count(*) FROM events WHERE host_id = $1) AS events,
+              (SELECT count(*) FROM pci_devices WHERE host_id = $1) AS pci, (SELECT count(*) FROM sriov_functions WHERE host_id = $1) AS sriov,
+              (SELECT count(*) FROM acpi_findings WHERE host_id = $1) AS acpi, (SELECT last_snapshot_id::text FROM hosts WHERE id = $1) AS last`,
+      [hostId],
+    )).rows[0]!;
+
+  it('writes nothing when the row moved on or an alert opened since the read, and everything when it still holds', async () => {
+    const hostId = await newHost();
+    const first = report(`m-${hostId}`, '2026-11-24T10:00:00Z');
+    expect((await run(hostId, first)).outcome).toBe('changed');
+    const before = await counts(hostId);
+    const base = (await repo.readForChange(t.db.pool, hostId, randomUUID()))!;
+    expect(base.last_snapshot_id).toBe(first.snapshotId);
+    expect(base.open_kinds).toEqual([]);
+    const { update, rows } = await changeOf(hostId, report(`m-${hostId}`, '2026-11-24T11:00:00Z', { bios: '7.0' }), base.last_snapshot_id);
+
+    // Another report was stored after the read: the guard's last snapshot no longer matches.
+    const stale = await repo.storeChange(t.db.pool, update, rows, { lastSnapshotId: randomUUID(), contentHash: base.content_hash, openKinds: [] });
+    expect(stale).toEqual({ applied: false, events: [] });
+    // An alert opened after the read (the plan assumed none): nothing either.
+    const alertId = randomUUID();
+    await t.db.pool.query(`INSERT INTO alerts (id, host_id, kind, severity, state, summary, open_key) VALUES ($1, $2, 'iommu_lost', 'warning', 'firing', 's', $3)`, [alertId, hostId, `${hostId}:iommu_lost`]);
+    const alerted = await repo.storeChange(t.db.pool, update, rows, { lastSnapshotId: base.last_snapshot_id, contentHash: base.content_hash, openKinds: [] });
+    expect(alerted.applied).toBe(false);
+    expect(await counts(hostId)).toEqual(before);
+
+    // The same guard with the open kind it now has: applied once, with its event; a replay adds nothing.
+    const ok = await repo.storeChange(t.db.pool, update, rows, { lastSnapshotId: base.last_snapshot_id, contentHash: base.content_hash, openKinds: ['iommu_lost'] });
+    expect(ok.applied).toBe(true);
+    expect(ok.events.map((e) => e.type)).toEqual(['firmware_changed']);
+    const after = await counts(hostId);
+    expect(after).toEqual({ ...before, snaps: String(Number(before.snaps) + 1), events: String(Number(before.events) + 1), last: update.snapshotId });
+    const again = await repo.storeChange(t.db.pool, update, rows, { lastSnapshotId: base.last_snapshot_id, contentHash: base.content_hash, openKinds: ['iommu_lost'] });
+    expect(again.applied).toBe(false);
+    expect(await counts(hostId)).toEqual(after);
+  });
+
+  it('replaces device rows in the same statement: keys the new lists lack are deleted, repeated keys keep the first', async () => {
+    const hostId = await newHost();
+    expect((await run(hostId, report(`m-${hostId}`, '2026-11-24T10:00:00Z'))).outcome).toBe('changed');
+    const base = (await repo.readForChange(t.db.pool, hostId, randomUUID()))!;
+    const { update, rows } = await changeOf(hostId, report(`m-${hostId}`, '2026-11-24T12:00:00Z', { bios: '7.1' }), base.last_snapshot_id);
+    expect(rows.pci.length).toBeGreaterThan(0);
+    const keep = rows.pci[0]!;
+    const extra = { ...keep, bdf: '0000:ff:1f.7', name: 'extra' };
+    const guardOf = async () => {
+      const b = (await repo.readForChange(t.db.pool, hostId, randomUUID()))!;
+      return { lastSnapshotId: b.last_snapshot_id, contentHash: b.content_hash, openKinds: b.open_kinds };
+    };
+    const pciOf = async () => (await t.db.pool.query<{ bdf: string; name: string | null }>(`SELECT bdf, name FROM pci_devices WHERE host_id = $1 ORDER BY bdf`, [hostId])).rows;
+    const first = await repo.storeChange(t.db.pool, update, { ...rows, pci: [keep, { ...keep, name: 'second copy' }, extra], events: [] }, await guardOf());
+    expect(first.applied).toBe(true);
+    expect(await pciOf()).toEqual([keep, extra].map((d) => ({ bdf: d.bdf, name: d.name })).sort((a, b) => (a.bdf < b.bdf ? -1 : 1)));
+    // The next change lists `keep` only, no SR-IOV function and one ACPI finding at most.
+    const next = await changeOf(hostId, report(`m-${hostId}`, '2026-11-24T12:30:00Z', { bios: '7.2' }), update.snapshotId);
+    const second = await repo.storeChange(t.db.pool, next.update, { ...next.rows, pci: [keep], sriov: [], acpi: next.rows.acpi.slice(0, 1), events: [] }, await guardOf());
+    expect(second.applied).toBe(true);
+    expect(await pciOf()).toEqual([{ bdf: keep.bdf, name: keep.name }]);
+    const c = await counts(hostId);
+    expect([c.sriov, c.acpi, c.last]).toEqual(['0', String(Math.min(1, next.rows.acpi.length)), next.update.snapshotId]);
+  });
+
+  it('two changes of one host at once: the newer one is the current state, the state never goes back', async () => {
+    const hostId = await newHost();
+    expect((await run(hostId, report(`m-${hostId}`, '2026-11-24T10:00:00Z'))).outcome).toBe('changed');
+    const older = report(`m-${hostId}`, '2026-11-24T13:00:00Z', { bios: '8.0' });
+    const newer = report(`m-${hostId}`, '2026-11-24T14:00:00Z', { bios: '8.1' });
+    const outcomes = (await Promise.all([run(hostId, older), run(hostId, newer)])).map((r) => r.outcome);
+    expect(outcomes[1]).toBe('changed');
+    expect(['changed', 'out_of_order']).toContain(outcomes[0]);
+    const h = await hostRow(hostId);
+    expect(h.last_snapshot_id).toBe(newer.snapshotId);
+    const fw = await t.db.pool.query<{ bios_version: string }>(`SELECT f.bios_version FROM hosts h JOIN firmware f ON f.id = h.firmware_id WHERE h.id = $1`, [hostId]);
+    expect(fw.rows[0]!.bios_version).toBe('8.1');
   });
 });

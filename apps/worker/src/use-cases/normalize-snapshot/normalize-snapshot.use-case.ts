@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Snapshot } from '../../../../../libs/contracts/src';
 import type { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
 import type { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
-import type { HostCurrentRow, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
+import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
 import { Jobs } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
 import type { Verdicts } from '../../../../../libs/contracts/src';
@@ -30,10 +30,13 @@ const ms = (d: Date | null): number => (d ? d.getTime() : Number.NEGATIVE_INFINI
  * Normalize one snapshot job (STYLE §10): re-validate, re-derive facts and verdicts on the server, and
  * store them. Unchanged reports take a batched fast path that only moves `last_seen_at`: first by
  * evidence hash (same raw evidence + boot id as last stored: nothing is parsed), then, after deriving,
- * by content hash. Everything else runs in ONE transaction under `SELECT … FOR UPDATE` on the hosts row:
- * duplicate (snapshot id already stored or current) → nothing; older than the current state →
- * out_of_order (only `last_seen_at` moves, state never goes back); else history row + firmware + current
- * state + device rows + events + alert transitions and their deliveries.
+ * by content hash. Otherwise one unlocked read of the host decides: duplicate (snapshot id already stored
+ * or current) → nothing; older than the current state → out_of_order (only `last_seen_at` moves, state
+ * never goes back); else a change. A change that moves no alert is ONE guarded statement (history row +
+ * firmware + current state + device rows + events), applied only if the host row still holds what was
+ * read; any other change (alerts to fire or resolve, or the guard refused because another report of the
+ * host got there first) runs in ONE transaction under `SELECT … FOR UPDATE` on the hosts row and decides
+ * again from what it reads there.
  */
 export class NormalizeSnapshotUseCase {
   private readonly firmwareIds = new FirmwareIdCache();
@@ -65,15 +68,93 @@ export class NormalizeSnapshotUseCase {
     } catch (e) {
       throw new PoisonJobError('parser', e instanceof Error ? e.message : String(e), { cause: e });
     }
-    const cur = await this.snapshots.currentHash(this.pool, hostId);
+    // One unlocked read decides the rest; what it decides is written only if the row still holds it.
+    const cur = await this.snapshots.readForChange(this.pool, hostId, snapshot.snapshotId);
     if (!cur) throw new PoisonJobError('missing_host', `host ${hostId} does not exist`);
-    if (cur.last_snapshot_id === snapshot.snapshotId) return this.done({ ...base, outcome: 'duplicate', events: [], deliveryIds: [] });
-    if (cur.content_hash === derived.contentHash && Date.parse(snapshot.collectedAt) > ms(cur.last_collected_at)) {
+    if (cur.last_snapshot_id === snapshot.snapshotId || cur.snapshot_stored) return this.done({ ...base, outcome: 'duplicate', events: [], deliveryIds: [] });
+    const newer = Date.parse(snapshot.collectedAt) > ms(cur.last_collected_at);
+    if (!newer) {
+      // last_collected_at only grows, so an older report stays older: it only proves the host is alive.
+      await this.snapshots.touchSeen(this.pool, hostId, receivedAt);
+      return this.done({ ...base, outcome: 'out_of_order', events: [], deliveryIds: [] });
+    }
+    if (cur.content_hash === derived.contentHash) {
       // Evidence text moved (e.g. a longer dmesg) but the derived content did not.
       const moved = await this.batcher.touch({ ...touch, contentHash: derived.contentHash });
       if (moved) return this.done({ ...base, outcome: 'unchanged', events: [], deliveryIds: [] });
+    } else {
+      const unlocked = await this.changeWithoutLock(hostId, receivedAt, snapshot, derived, touch.evidenceHash, cur);
+      if (unlocked) return this.done(unlocked);
     }
     return this.done(await this.locked(hostId, receivedAt, snapshot, derived, touch.evidenceHash));
+  }
+
+  /**
+   * A change whose alert plan is empty (the common case: a BIOS update that broke nothing) in one guarded
+   * statement, without a transaction or the host lock: compared against the unlocked read `cur`, stored
+   * only if the host row still holds that state and those firing alerts. Undefined when it did not apply
+   * (another report of the host got there first) or when alerts must change: the caller takes the locked path.
+   */
+  private async changeWithoutLock(hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot, evHash: string, cur: HostChangeBase): Promise<NormalizeResult | undefined> {
+    const changes = this.changesSince(cur, snapshot, d);
+    const plan = planAlerts(changes, this.comparable(snapshot, d).statuses, cur.open_kinds);
+    if (plan.fire.length > 0 || plan.resolve.length > 0) return undefined;
+    const tx = {}; // the firmware cache's token for this one-statement transaction
+    const firmwareId = await this.firmwareId(this.pool, tx, d);
+    try {
+      const r = await this.snapshots.storeChange(this.pool, this.update(hostId, receivedAt, snapshot, d, evHash, firmwareId), this.rows(snapshot, d, changes, cur.last_snapshot_id), {
+        lastSnapshotId: cur.last_snapshot_id,
+        contentHash: cur.content_hash,
+        openKinds: cur.open_kinds,
+      });
+      this.firmwareIds.committed(tx);
+      if (!r.applied) return undefined;
+      return { snapshotId: snapshot.snapshotId, hostId, outcome: 'changed', events: changes.map((c) => c.type), deliveryIds: [] };
+    } catch (e) {
+      this.firmwareIds.rolledBack(tx);
+      throw e;
+    }
+  }
+
+  /** The firmware identity's id: cached once committed, else upserted in `q` (remembered if `tx` commits). */
+  private async firmwareId(q: Pool | PoolClient, tx: object, d: DerivedSnapshot): Promise<string> {
+    const id = this.firmwareIds.get(d.firmware) ?? (await this.snapshots.upsertFirmware(q, d.firmware));
+    this.firmwareIds.pending(tx, d.firmware, id);
+    return id;
+  }
+
+  private comparable(snapshot: Snapshot, d: DerivedSnapshot): ReturnType<typeof toComparableState> {
+    return toComparableState({ facts: d.facts, verdicts: d.verdicts, bootId: snapshot.bootId, collectedAt: snapshot.collectedAt });
+  }
+
+  /** The change events from the host's stored state to this snapshot (none for a host's first snapshot). */
+  private changesSince(host: HostCurrentRow, snapshot: Snapshot, d: DerivedSnapshot): ReturnType<typeof compareSnapshots> {
+    const prev = previousState(host);
+    return prev ? compareSnapshots(prev, this.comparable(snapshot, d)) : [];
+  }
+
+  private update(hostId: string, receivedAt: string, snapshot: Snapshot, d: DerivedSnapshot, evHash: string, firmwareId: string): HostCurrentUpdate {
+    return {
+      hostId,
+      snapshotId: snapshot.snapshotId,
+      collectedAt: snapshot.collectedAt,
+      receivedAt,
+      bootId: snapshot.bootId,
+      contentHash: d.contentHash,
+      evidenceHash: evHash,
+      firmwareId,
+      xenVersion: d.xenVersion,
+      agentVersion: snapshot.agent.version,
+      hostname: snapshot.host.hostname,
+      statuses: d.statuses,
+      sriovTotals: d.sriovTotals,
+      verdictsJson: d.verdictsJson,
+      factsJson: d.factsJson,
+    };
+  }
+
+  private rows(snapshot: Snapshot, d: DerivedSnapshot, changes: ReturnType<typeof compareSnapshots>, prevSnapshotId: string | null): ChangeRows {
+    return { evidenceJson: snapshot.evidence ? JSON.stringify(snapshot.evidence) : null, pci: d.pci, sriov: d.sriov, acpi: d.acpi, events: changes, prevSnapshotId };
   }
 
   private done(r: NormalizeResult): NormalizeResult {
@@ -109,39 +190,17 @@ export class NormalizeSnapshotUseCase {
       await this.snapshots.touchSeen(q, hostId, receivedAt);
       return { ...base, outcome: 'out_of_order' };
     }
-    const firmwareId = this.firmwareIds.get(d.firmware) ?? (await this.snapshots.upsertFirmware(q, d.firmware));
-    this.firmwareIds.pending(q, d.firmware, firmwareId);
-    const update = {
-      hostId,
-      snapshotId: snapshot.snapshotId,
-      collectedAt: snapshot.collectedAt,
-      receivedAt,
-      bootId: snapshot.bootId,
-      contentHash: d.contentHash,
-      evidenceHash: evHash,
-      firmwareId,
-      xenVersion: d.xenVersion,
-      agentVersion: snapshot.agent.version,
-      hostname: snapshot.host.hostname,
-      statuses: d.statuses,
-      sriovTotals: d.sriovTotals,
-      verdictsJson: d.verdictsJson,
-      factsJson: d.factsJson,
-    };
+    const firmwareId = await this.firmwareId(q, q, d);
+    const update = this.update(hostId, receivedAt, snapshot, d, evHash, firmwareId);
     if (host.content_hash === d.contentHash) {
       // Same content, newer report, but the fast path's guard refused (raced with a change): move time only.
       await this.snapshots.updateHostCurrent(q, update);
       return { ...base, outcome: 'unchanged' };
     }
-    await this.snapshots.storeChange(q, update, snapshot.evidence ? JSON.stringify(snapshot.evidence) : null);
-    await this.snapshots.replaceDeviceRows(q, hostId, firmwareId, d.pci, d.sriov, d.acpi);
-
-    const prev = previousState(host);
-    const changes = prev ? compareSnapshots(prev, toComparableState({ facts: d.facts, verdicts: d.verdicts, bootId: snapshot.bootId, collectedAt: snapshot.collectedAt })) : [];
-    const inserted = await this.events.append(q, hostId, snapshot.snapshotId, host.last_snapshot_id, snapshot.collectedAt, changes);
-    const open = await this.alerts.openForHost(q, hostId);
-    const plan = planAlerts(changes, toComparableState({ facts: d.facts, verdicts: d.verdicts, bootId: snapshot.bootId, collectedAt: snapshot.collectedAt }).statuses, open.map((a) => a.kind));
-    const alerts = await this.raiseAlerts.execute(q, hostId, plan, inserted);
+    const changes = this.changesSince(host, snapshot, d);
+    const stored = await this.snapshots.storeChange(q, update, this.rows(snapshot, d, changes, host.last_snapshot_id));
+    const plan = planAlerts(changes, this.comparable(snapshot, d).statuses, host.open_kinds);
+    const alerts = await this.raiseAlerts.execute(q, hostId, plan, stored.events);
     return { ...base, outcome: 'changed', events: changes.map((c) => c.type), deliveryIds: alerts.deliveryIds };
   }
 }
