@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { Queryable } from './queryable';
 
 /** The host's current state as the worker compares against it (read under the per-host row lock). */
@@ -175,7 +176,7 @@ export class SnapshotWriteRepository {
    * exist (not enrolled / deleted).
    */
   async lockHost(q: Queryable, hostId: string, snapshotId: string): Promise<HostChangeBase | undefined> {
-    const r = await q.query<HostChangeBase>(
+    const r = await prepared<HostChangeBase>(q, 'virtcap_lock_host',
       `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts,
               EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored,
               ARRAY(SELECT kind FROM alerts WHERE host_id = $1 AND open_key IS NOT NULL ORDER BY kind COLLATE "C") AS open_kinds
@@ -192,7 +193,7 @@ export class SnapshotWriteRepository {
    * row still holds what was read here (else the caller takes the locked path).
    */
   async readForChange(q: Queryable, hostId: string, snapshotId: string): Promise<HostChangeBase | undefined> {
-    const r = await q.query<HostChangeBase>(
+    const r = await prepared<HostChangeBase>(q, 'virtcap_read_for_change',
       `SELECT id, content_hash, last_collected_at, last_snapshot_id, last_boot_id, facts, verdicts,
               EXISTS (SELECT 1 FROM snapshots WHERE id = $2) AS snapshot_stored,
               ARRAY(SELECT kind FROM alerts WHERE host_id = $1 AND open_key IS NOT NULL ORDER BY kind COLLATE "C") AS open_kinds
@@ -259,7 +260,7 @@ export class SnapshotWriteRepository {
 
   /** Moves only `last_seen_at` (an out-of-order or duplicate report still proves the host is alive). */
   async touchSeen(q: Queryable, hostId: string, receivedAt: string): Promise<void> {
-    await q.query(`UPDATE hosts SET last_seen_at = GREATEST(COALESCE(last_seen_at, $2::timestamptz), $2::timestamptz) WHERE id = $1`, [hostId, receivedAt]);
+    await prepared(q, 'virtcap_touch_seen', `UPDATE hosts SET last_seen_at = GREATEST(COALESCE(last_seen_at, $2::timestamptz), $2::timestamptz) WHERE id = $1`, [hostId, receivedAt]);
   }
 
   /**
@@ -273,7 +274,7 @@ export class SnapshotWriteRepository {
    */
   async touchUnchanged(q: Queryable, touches: UnchangedTouch[]): Promise<Set<string>> {
     if (touches.length === 0) return new Set();
-    const r = await q.query<{ id: string }>(
+    const r = await prepared<{ id: string }>(q, 'virtcap_touch_unchanged',
       `WITH v AS (
          SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[])
                 AS v(host_id, snapshot_id, evidence_hash, content_hash, collected_at, received_at)
@@ -320,7 +321,7 @@ export class SnapshotWriteRepository {
     const sriov = firstByKey(rows.sriov, (d) => d.pfBdf);
     const acpi = rows.acpi;
     const ev = rows.events;
-    const r = await q.query<{ applied: boolean; events: Array<{ id: string; type: string }> | null }>(
+    const r = await prepared<{ applied: boolean; events: Array<{ id: string; type: string }> | null }>(q, 'virtcap_store_change',
       `WITH u AS (
          UPDATE hosts h SET
            last_seen_at = GREATEST(COALESCE(h.last_seen_at, $4::timestamptz), $4::timestamptz),
@@ -403,4 +404,13 @@ function firstByKey<T>(xs: readonly T[], key: (x: T) => string): T[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * Runs `text` as a named prepared statement: PostgreSQL parses and plans it once per connection instead of
+ * on every call (pg remembers per client which names it prepared). Only for the hot path's fixed texts;
+ * both the pool and a checked-out client take a query config.
+ */
+function prepared<R extends QueryResultRow = QueryResultRow>(q: Queryable, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+  return (q as unknown as { query(config: QueryConfig): Promise<QueryResult<R>> }).query({ name, text, values });
 }
