@@ -176,6 +176,21 @@ describe('hosts row updates of unchanged reports are HOT (migration 202611251800
   });
 });
 
+describe('JSONB the worker writes is compressed with lz4 (migration 20261125181000_jsonb_lz4)', () => {
+  it('a stored change has its evidence, facts and verdicts compressed with lz4', async () => {
+    const hostId = await newHost();
+    const body = report(`m-${hostId}`, '2026-11-23T12:00:00Z');
+    expect((await run(hostId, body)).outcome).toBe('changed');
+    const r = await t.db.pool.query(
+      `SELECT pg_column_compression(s.evidence) AS evidence, pg_column_compression(s.facts) AS facts, pg_column_compression(s.verdicts) AS verdicts,
+              pg_column_compression(h.facts) AS host_facts, pg_column_compression(h.verdicts) AS host_verdicts
+         FROM snapshots s JOIN hosts h ON h.id = s.host_id WHERE s.id = $1`,
+      [body.snapshotId],
+    );
+    expect(r.rows[0]).toEqual({ evidence: 'lz4', facts: 'lz4', verdicts: 'lz4', host_facts: 'lz4', host_verdicts: 'lz4' });
+  });
+});
+
 describe('a change without the host lock (guarded SnapshotWriteRepository.storeChange)', () => {
   /** The current-state update and rows of `body` as the use case builds them (fresh firmware row). */
   async function changeOf(hostId: string, body: Body, prevSnapshotId: string | null) {
