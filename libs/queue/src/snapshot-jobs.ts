@@ -87,8 +87,7 @@ export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buf
  */
 export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<SnapshotBatchItem>): Promise<string> {
   if (items.length === 0 || items.length > MAX_BATCH_ITEMS) throw new RangeError(`a snapshot batch holds 1..${MAX_BATCH_ITEMS} items, not ${items.length}`);
-  const [job] = await PreserializedJob.createBulk(queue, [
-    { name: 'snapshot.batch', data: { [JSON_TEXT]: snapshotBatchBytes(items) } satisfies Carrier, opts: { ...queue.defaultJobOptions } },
-  ]);
+  // Job.create, not createBulk: one job needs no pipeline (ioredis would copy the payload into it once more).
+  const job = await PreserializedJob.create(queue, 'snapshot.batch', { [JSON_TEXT]: snapshotBatchBytes(items) } satisfies Carrier, { ...queue.defaultJobOptions });
   return job!.id!;
 }
