@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
 import { QueueName } from '../libs/queue/src';
@@ -81,6 +82,37 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
 
 const freePort = () => 20000 + Math.floor(Math.random() * 20000);
 
+/** CPU time (user + system) of a process so far, in µs, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function procCpuUs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10_000;
+}
+
+/** CPU time of the Redis server so far, in µs (INFO cpu; the server is shared, so other clients count too). */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const v = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+  return (v('used_cpu_user') + v('used_cpu_sys')) * 1e6;
+}
+
+interface Cpu {
+  /** µs of CPU of the target process and of Redis, and answered requests, summed over rounds. */
+  target: number;
+  redis: number;
+  answered: number;
+}
+
+/** One measured round: autocannon against a target, with the CPU its process and Redis used meanwhile. */
+async function measured(pid: number, redis: Redis, cpu: Cpu, run: () => Promise<AutocannonResult>): Promise<AutocannonResult> {
+  const [t0, r0] = [procCpuUs(pid), await redisCpuUs(redis)];
+  const res = await run();
+  const [t1, r1] = [procCpuUs(pid), await redisCpuUs(redis)];
+  cpu.target += t1 - t0;
+  cpu.redis += r1 - r0;
+  cpu.answered += Object.entries(res.statusCodeStats).filter(([c]) => c.startsWith('2')).reduce((a, [, s]) => a + Number(s.count), 0);
+  return res;
+}
+
 async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
   // The body is a template with the snapshotId spliced in per request (cheap: no JSON.stringify per request).
   const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
@@ -138,6 +170,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   let queue: Queue | undefined;
   let drainTimer: NodeJS.Timeout | undefined;
+  let redisInfo: Redis | undefined;
   await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
   try {
     await migrate(urlFor(dbName), join(ROOT, 'prisma/migrations'));
@@ -173,6 +206,7 @@ async function main(): Promise<void> {
     const u = new URL(TEST_REDIS_URL);
     queue = new Queue(QueueName.Snapshots, { connection: { host: u.hostname, port: Number(u.port || 6379) }, prefix });
     const q = queue;
+    redisInfo = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     drainTimer = setInterval(() => void q.drain().catch(() => undefined), 1000);
 
     console.log(`warm-up ${WARMUP_S} s each…`);
@@ -181,12 +215,19 @@ async function main(): Promise<void> {
     // Interleaved rounds, so load from other processes on the machine hits both targets alike.
     const bareRounds: AutocannonResult[] = [];
     const apiRounds: AutocannonResult[] = [];
+    const bareCpu: Cpu = { target: 0, redis: 0, answered: 0 };
+    const apiCpu: Cpu = { target: 0, redis: 0, answered: 0 };
     const roundS = DURATION_S / ROUNDS;
     for (let i = 0; i < ROUNDS; i++) {
       console.log(`round ${i + 1}/${ROUNDS}: bare Fastify then the API, ${CONNECTIONS} connections, ${roundS} s each…`);
-      bareRounds.push(await cannon(`${bare}/v1/snapshots`, null, machineId, roundS));
-      apiRounds.push(await cannon(`${api}/v1/snapshots`, token, machineId, roundS));
+      bareRounds.push(await measured(children[1]!.pid!, redisInfo, bareCpu, () => cannon(`${bare}/v1/snapshots`, null, machineId, roundS)));
+      apiRounds.push(await measured(children[0]!.pid!, redisInfo, apiCpu, () => cannon(`${api}/v1/snapshots`, token, machineId, roundS)));
     }
+    const per = (us: number, c: Cpu) => us / Math.max(1, c.answered);
+    const bareUs = per(bareCpu.target, bareCpu);
+    const apiUs = per(apiCpu.target, apiCpu);
+    const redisUs = Math.max(0, per(apiCpu.redis, apiCpu) - per(bareCpu.redis, bareCpu)); // minus what Redis spends anyway (other clients, the drain timer)
+    const cpuRatio = bareUs / (apiUs + redisUs);
     const bareRes = combine(bareRounds);
     const apiRes = combine(apiRounds);
     const ratio = apiRes.requests.average / bareRes.requests.average;
@@ -201,12 +242,15 @@ async function main(): Promise<void> {
       row('virtcap API POST /v1/snapshots (auth, zod, dedupe, enqueue)', apiRes),
       '',
       `**Ratio API / bare: ${ratio.toFixed(2)}** (target ≥ 0.6).`,
+      '',
+      `CPU per answered request (the steadier figure on a shared machine: time waiting for a core is not counted): bare Fastify ${Math.round(bareUs)} µs; API process ${Math.round(apiUs)} µs + Redis ${Math.round(redisUs)} µs (Redis CPU during the API rounds minus during the bare rounds, per request) = ${Math.round(apiUs + redisUs)} µs. **CPU ratio bare / (API + Redis): ${cpuRatio.toFixed(2)}.**`,
     ];
     console.log('\n' + lines.join('\n'));
     if (process.env.BENCH_NO_DOCS !== '1') appendToDocs(lines);
   } finally {
     if (drainTimer) clearInterval(drainTimer);
     await queue?.close().catch(() => undefined); // cleanup continues below
+    redisInfo?.disconnect();
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
     await dropDatabase(dbName);
