@@ -15,6 +15,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -43,6 +44,13 @@ const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 const ROOT = resolve(__dirname, '../..');
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+/**
+ * `--gzip` (or BENCH_GZIP=1): send what agents send — `Content-Encoding: gzip` bodies (gzipSync at zlib's
+ * default level, as the agent's spool writes them), from a pool built before the run with a unique
+ * snapshotId each; the bare route then gunzips (async zlib, as the API does) before parsing: the same body.
+ */
+const GZIP = process.argv.includes('--gzip') || process.env.BENCH_GZIP === '1';
+const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 40_000);
 const WARMUP_S = 2;
 const ROUNDS = 2;
 const ENROLL_SECRET = randomBytes(24).toString('hex');
@@ -51,6 +59,13 @@ const SECTION = '## Ingest API (npm run bench:ingest)';
 
 const BARE_SERVER = `
 const fastify = require('fastify')({ bodyLimit: 4 * 1024 * 1024 });
+if (process.env.BARE_GZIP === '1') {
+  const { gunzip } = require('node:zlib');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    if (req.headers['content-encoding'] !== 'gzip') return done(null, JSON.parse(body.toString()));
+    gunzip(body, (err, out) => { if (err) return done(err); try { done(null, JSON.parse(out.toString())); } catch (e) { done(e); } });
+  });
+}
 fastify.post('/v1/snapshots', async (req, reply) => {
   reply.code(202);
   return { snapshotId: req.body.snapshotId, status: 'queued' };
@@ -113,19 +128,31 @@ async function measured(pid: number, redis: Redis, cpu: Cpu, run: () => Promise<
   return res;
 }
 
+/** Pre-built gzip bodies (GZIP mode), used round-robin: unique snapshot ids until the pool wraps around. */
+let gzipPool: Buffer[] = [];
+let gzipNext = 0;
+
+function buildGzipPool(machineId: string): void {
+  const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
+  const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
+  gzipPool = Array.from({ length: GZIP_POOL }, () => gzipSync(head + randomUUID() + tail));
+}
+
 async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
   // The body is a template with the snapshotId spliced in per request (cheap: no JSON.stringify per request).
   const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
   const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (GZIP) headers['content-encoding'] = 'gzip';
   if (token) headers.authorization = `Bearer ${token}`;
+  const body = GZIP ? () => gzipPool[gzipNext++ % gzipPool.length]! : () => head + randomUUID() + tail;
   return autocannon({
     url,
     connections: CONNECTIONS,
     duration: seconds,
     method: 'POST',
     headers,
-    requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: head + randomUUID() + tail }) }],
+    requests: [{ method: 'POST', setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
   });
 }
 
@@ -189,7 +216,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
       }),
-      startChild(['-e', BARE_SERVER], { PORT: String(barePort) }),
+      startChild(['-e', BARE_SERVER], { PORT: String(barePort), BARE_GZIP: GZIP ? '1' : '0' }),
     );
     const api = `http://127.0.0.1:${apiPort}`;
     const bare = `http://127.0.0.1:${barePort}`;
@@ -209,6 +236,10 @@ async function main(): Promise<void> {
     redisInfo = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
     drainTimer = setInterval(() => void q.drain().catch(() => undefined), 1000);
 
+    if (GZIP) {
+      console.log(`building ${GZIP_POOL} gzip bodies…`);
+      buildGzipPool(machineId);
+    }
     console.log(`warm-up ${WARMUP_S} s each…`);
     await cannon(`${bare}/v1/snapshots`, null, machineId, WARMUP_S);
     await cannon(`${api}/v1/snapshots`, token, machineId, WARMUP_S);
@@ -234,7 +265,7 @@ async function main(): Promise<void> {
     const bodyBytes = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs' })).length;
 
     const lines = [
-      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs), unique snapshotId per request; API and bare server are child processes, autocannon shares the machine.`,
+      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs)${GZIP ? `, sent gzip-compressed (${gzipPool[0]?.length ?? '?'} bytes; both targets gunzip; a pool of ${GZIP_POOL} bodies, unique snapshotId per request until it wraps)` : ', identity encoding, unique snapshotId per request'}; API and bare server are child processes, autocannon shares the machine.`,
       '',
       '| target | req/s | p50 ms | p99 ms | status codes |',
       '|---|---|---|---|---|',

@@ -1,6 +1,6 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=0.1] [--mode=evidence|facts] [--batch=4] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
  * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
  * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
@@ -39,8 +39,11 @@ const CHANGED = arg('changed', 0.1);
 const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evidence';
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
-/** Snapshots per `snapshot.batch` job (what the API enqueues under load); `--batch=1` is one snapshot a job. */
-const BATCH = arg('batch', 16);
+/**
+ * Snapshots per `snapshot.batch` job; `--batch=1` is one snapshot a job. Default 4: the API caps a job at 128 KB
+ * (apps/ingest-api snapshot-queue.service.ts), i.e. three to five of these ~33 KB evidence snapshots under load.
+ */
+const BATCH = arg('batch', 4);
 
 /** One report of `hostId` at `at` with BIOS version `bios`, in the chosen mode. */
 function report(hostId: string, bios: string, at: Date): unknown {
