@@ -5,7 +5,7 @@ import { AlertRepository } from '../../../libs/db/src/repositories/alert.reposit
 import { DeadLetterRepository } from '../../../libs/db/src/repositories/dead-letter.repository';
 import { EventRepository } from '../../../libs/db/src/repositories/event.repository';
 import { SnapshotWriteRepository } from '../../../libs/db/src/repositories/snapshot-write.repository';
-import { QueueName, redisConnection } from '../../../libs/queue/src';
+import { applyBullmqFixes, QueueName, redisConnection } from '../../../libs/queue/src';
 import type { WorkerConfig } from './config/worker-config';
 import { WorkerMetrics } from './metrics/worker-metrics';
 import { configuredChannels, NotificationOutbox } from './notifications/notification-outbox';
@@ -38,6 +38,7 @@ export class WorkerRuntime {
   private readonly stats: IngestStatsBuffer;
 
   constructor(db: Db, env: RuntimeEnv, config: WorkerConfig, opts: { metrics?: WorkerMetrics } = {}) {
+    applyBullmqFixes(); // libs/queue bullmq-fixes.ts: finishing a job no longer stringifies the next one
     const pool = db.pool;
     this.metrics = opts.metrics ?? new WorkerMetrics();
     const snapshots = new SnapshotWriteRepository();
