@@ -1,6 +1,6 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--batch=4] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=0.1] [--mode=evidence|facts] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
  * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
  * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import { Db } from '../libs/db/src/db';
 import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
-import { addSnapshotBatch, QueueName, redisConnection, snapshotJobOptions } from '../libs/queue/src';
+import { addSnapshotBatch, batchItemBytes, nextBatchLength, QueueName, redisConnection, snapshotJobOptions } from '../libs/queue/src';
 import { deleteKeysByPrefix } from '../libs/queue/src/testing/test-redis';
 import { parseWorkerConfig } from '../apps/worker/src/config/worker-config';
 import { deriveSnapshot } from '../apps/worker/src/use-cases/normalize-snapshot/derive-snapshot';
@@ -40,10 +40,11 @@ const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evi
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
 /**
- * Snapshots per `snapshot.batch` job; `--batch=1` is one snapshot a job. Default 4: the API caps a job at 128 KB
- * (apps/ingest-api snapshot-queue.service.ts), i.e. three to five of these ~33 KB evidence snapshots under load.
+ * At most this many snapshots per `snapshot.batch` job, and at most libs/queue MAX_BATCH_BYTES (120 KiB), as
+ * the API batches under load: three of the ~35 KB evidence snapshots, twenty-odd facts-only ones. `--batch=1`
+ * is one snapshot a job.
  */
-const BATCH = arg('batch', 4);
+const BATCH = arg('batch', 16);
 
 /** One report of `hostId` at `at` with BIOS version `bios`, in the chosen mode. */
 function report(hostId: string, bios: string, at: Date): unknown {
@@ -130,16 +131,22 @@ async function main(): Promise<void> {
     }
     let workerSec = 0;
     let rawSec = 0;
+    let jobCount = 0;
+    let itemCount = 0;
     const cpu = { node: 0, postgres: 0, redis: 0, rawNode: 0, rawPostgres: 0 };
     const per = Math.ceil(N / ROUNDS);
     for (let r = 0; r < ROUNDS; r++) {
       const slice = specs.slice(r * per, (r + 1) * per);
       await runtime.snapshotProcessor.pause();
-      // As the API enqueues: `snapshot.batch` jobs of BATCH snapshots, each snapshot's JSON text spliced in.
+      // As the API enqueues: `snapshot.batch` jobs of up to BATCH snapshots and MAX_BATCH_BYTES (libs/queue
+      // nextBatchLength, the API's own rule), each snapshot's JSON text spliced in.
       for (let i = 0; i < slice.length; i += BATCH * 16) {
         const jobs: Promise<string>[] = [];
-        for (let j = i; j < Math.min(i + BATCH * 16, slice.length); j += BATCH) {
-          const items = slice.slice(j, Math.min(j + BATCH, i + BATCH * 16, slice.length)).map((sp) => ({ hostId: sp.hostId, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify(snapshotOf(sp)) }));
+        const chunk = slice.slice(i, Math.min(i + BATCH * 16, slice.length)).map((sp) => ({ hostId: sp.hostId, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify(snapshotOf(sp)) }));
+        while (chunk.length > 0) {
+          const items = chunk.splice(0, nextBatchLength(chunk.slice(0, BATCH).map(batchItemBytes), BATCH));
+          jobCount++;
+          itemCount += items.length;
           jobs.push(addSnapshotBatch(queue, items));
         }
         await Promise.all(jobs);
@@ -189,8 +196,8 @@ async function main(): Promise<void> {
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
-    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}) at concurrency ${CONCURRENCY}, ${BATCH} a job, ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
-    console.log(`  outcomes: ${JSON.stringify(outcomes)}`);
+    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(`  outcomes: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
     const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
     console.log(`  CPU ms per snapshot during the timed drains: bench+worker process ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
     console.log(`| normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio |`);

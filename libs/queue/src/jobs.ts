@@ -9,8 +9,20 @@ export const QueueName = {
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
-/** At most this many snapshots in one `snapshot.batch` job (the API also caps a batch's bytes). */
+/** At most this many snapshots in one `snapshot.batch` job (see also {@link MAX_BATCH_BYTES}). */
 export const MAX_BATCH_ITEMS = 512;
+
+/**
+ * At most this many bytes of JSON in one `snapshot.batch` job (a single larger snapshot goes alone). Why:
+ * V8 allocates a string of 128 KiB or more in large-object space, and on our VMs making one costs ~1 ms
+ * (Buffer#toString of 127 KiB: 33 µs; of 128 KiB: 1,100 µs — .tmp measurements in docs/benchmarks.md),
+ * and the worker makes such a string of every job it takes (ioredis decodes the reply). Kept under that
+ * with room for the envelope.
+ */
+export const MAX_BATCH_BYTES = 120 * 1024;
+
+/** Bytes a snapshot adds to a `snapshot.batch` payload besides its own JSON (hostId, receivedAt, keys, punctuation). */
+export const BATCH_ITEM_OVERHEAD_BYTES = 100;
 
 /**
  * Job names mapped to payload schemas; every name has exactly one handler. Payloads in Redis may have

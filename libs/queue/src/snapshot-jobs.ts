@@ -1,5 +1,5 @@
 import { Job, type JobJson, type Queue } from 'bullmq';
-import { MAX_BATCH_ITEMS, snapshotJobId } from './jobs';
+import { BATCH_ITEM_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, snapshotJobId } from './jobs';
 
 const JSON_TEXT = Symbol('virtcap.jobJsonText');
 interface Carrier {
@@ -90,4 +90,19 @@ export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<Snapsh
   // Job.create, not createBulk: one job needs no pipeline (ioredis would copy the payload into it once more).
   const job = await PreserializedJob.create(queue, 'snapshot.batch', { [JSON_TEXT]: snapshotBatchBytes(items) } satisfies Carrier, { ...queue.defaultJobOptions });
   return job!.id!;
+}
+
+/** The bytes one item adds to a batch payload (its JSON + {@link BATCH_ITEM_OVERHEAD_BYTES}). */
+export const batchItemBytes = (item: SnapshotBatchItem): number =>
+  (typeof item.snapshotJson === 'string' ? Buffer.byteLength(item.snapshotJson) : item.snapshotJson.byteLength) + BATCH_ITEM_OVERHEAD_BYTES;
+
+/**
+ * How many of `sizes` (bytes per item, in order) go into the next batch: at least one, at most
+ * `maxItems`, and no more than {@link MAX_BATCH_BYTES} together unless the first alone is bigger.
+ */
+export function nextBatchLength(sizes: readonly number[], maxItems = MAX_BATCH_ITEMS): number {
+  let n = 0;
+  let bytes = 0;
+  while (n < sizes.length && n < maxItems && (n === 0 || bytes + sizes[n]! <= MAX_BATCH_BYTES)) bytes += sizes[n++]!;
+  return n;
 }

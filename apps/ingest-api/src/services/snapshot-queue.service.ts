@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { addSnapshotBatch, MAX_BATCH_ITEMS, type SnapshotBatchItem } from '../../../../libs/queue/src';
+import { addSnapshotBatch, batchItemBytes, MAX_BATCH_ITEMS, nextBatchLength, type SnapshotBatchItem } from '../../../../libs/queue/src';
 import { ApiError } from '../common/api-error';
 import { RedisHandles } from './redis.provider';
 
@@ -11,15 +11,8 @@ export const IDEMPOTENCY_TTL_SECONDS = 7 * 86400;
  * the job: a resend within this time gets 503 + Retry-After ("being enqueued"), never a false "duplicate".
  */
 export const PENDING_TTL_SECONDS = 60;
-/** Snapshots per job, and bytes per job: one job (one Redis write) per batch of requests. */
+/** Snapshots per job: one job (one Redis write) per batch of requests; bytes per job: libs/queue MAX_BATCH_BYTES. */
 const MAX_BATCH = Math.min(256, MAX_BATCH_ITEMS);
-/**
- * Bytes per job: BullMQ 6.7 + ioredis get ~10× slower per byte on the worker once a job passes ~128 KB
- * (moveToFinished compares its reply array with 0, which stringifies the next job; ioredis decodes the
- * reply) — measured by bench:worker: batches of 3 (~100 KB) beat batches of 16 (~530 KB). A single
- * snapshot larger than this still goes alone.
- */
-const MAX_BATCH_BYTES = 128 * 1024;
 /** Batches in flight at once (small batches: 64 agents at once are ~13 batches of 22 KB snapshots). */
 const MAX_IN_FLIGHT = 16;
 const REDIS_TIMEOUT_MS = 3000;
@@ -69,7 +62,7 @@ interface Pending {
 
 /**
  * Enqueues accepted snapshots, many to a BullMQ job. Requests parsed in the same event-loop turn share a
- * batch (up to MAX_BATCH snapshots / MAX_BATCH_BYTES), and up to MAX_IN_FLIGHT batches are in flight at
+ * batch (up to MAX_BATCH snapshots / libs/queue MAX_BATCH_BYTES), and up to MAX_IN_FLIGHT batches are in flight at
  * once, so under load batches grow by themselves and each costs Redis one job instead of one per snapshot.
  *
  * Idempotency on `snapshotId` (a resend is `duplicate`, never a second job), with three small Lua calls
@@ -106,8 +99,7 @@ export class SnapshotQueueService {
     const earlier = this.inProcess.get(snapshotId);
     if (earlier) return earlier.then(() => 'duplicate' as const);
     const p = new Promise<Status>((resolve, reject) => {
-      const bytes = typeof item.snapshotJson === 'string' ? item.snapshotJson.length : item.snapshotJson.byteLength;
-      this.pending.push({ snapshotId, item, bytes, resolve, reject });
+      this.pending.push({ snapshotId, item, bytes: batchItemBytes(item), resolve, reject });
       this.schedule();
     });
     this.inProcess.set(snapshotId, p);
@@ -133,11 +125,9 @@ export class SnapshotQueueService {
     });
   }
 
+  /** The next batch: libs/queue's byte cap (a job's JSON stays under V8's 128 KiB large-string cliff). */
   private takeBatch(): Pending[] {
-    let n = 0;
-    let bytes = 0;
-    while (n < this.pending.length && n < MAX_BATCH && (n === 0 || bytes + this.pending[n]!.bytes <= MAX_BATCH_BYTES)) bytes += this.pending[n++]!.bytes;
-    return this.pending.splice(0, n);
+    return this.pending.splice(0, nextBatchLength(this.pending.slice(0, MAX_BATCH).map((p) => p.bytes), MAX_BATCH));
   }
 
   private async flush(batch: Pending[]): Promise<void> {
