@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { snapshotBody } from '../../bench/ingest-bodies';
+import { batchItemBytes, MAX_BATCH_BYTES, nextBatchLength } from '../../libs/queue/src';
 import { findSnapshotJobs, snapshotIdsOfJob, snapshotsOfJob } from '../../libs/queue/src/testing/snapshot-jobs';
 import { IDEMPOTENCY_TTL_SECONDS, SnapshotQueueService } from '../../apps/ingest-api/src/services/snapshot-queue.service';
 import { Api, bearer, enroll, startApi } from './harness';
@@ -59,17 +60,41 @@ describe('snapshot idempotency keys', () => {
     for (const b of bodies) expect(ids.filter((id) => id === b.snapshotId)).toHaveLength(1);
   });
 
-  it('snapshots submitted in the same turn of the event loop share one snapshot.batch job, each item with its own host and bytes', async () => {
+  /** Submits bodies in one turn of the event loop; returns the waiting jobs holding them, oldest first. */
+  async function submitTogether(bodies: ReturnType<typeof snapshotBody>[]) {
     const queue = api.app.get(SnapshotQueueService);
-    const bodies = Array.from({ length: 40 }, () => snapshotBody('m-idem'));
     const receivedAt = new Date().toISOString();
     const hostIds = bodies.map(() => randomUUID());
     const answers = await Promise.all(bodies.map((b, i) => queue.submit(b.snapshotId, { hostId: hostIds[i]!, receivedAt, snapshotJson: Buffer.from(JSON.stringify(b)) })));
     expect(answers).toEqual(bodies.map(() => 'queued'));
     const wanted = new Set(bodies.map((b) => b.snapshotId));
-    const holding = (await api.queue.getJobs(['waiting'])).filter((j) => snapshotIdsOfJob(j).some((id) => wanted.has(id)));
-    expect(holding).toHaveLength(1);
-    expect(holding[0]!.name).toBe('snapshot.batch');
-    expect(snapshotsOfJob(holding[0])).toEqual(bodies.map((b, i) => ({ hostId: hostIds[i], receivedAt, snapshot: JSON.parse(JSON.stringify(b)) })));
+    const jobs = (await api.queue.getJobs(['waiting'])).filter((j) => snapshotIdsOfJob(j).some((id) => wanted.has(id)));
+    jobs.sort((a, b) => Number(a.id) - Number(b.id));
+    const expected = bodies.map((b, i) => ({ hostId: hostIds[i], receivedAt, snapshot: JSON.parse(JSON.stringify(b)) }));
+    return { jobs, expected };
+  }
+
+  it('snapshots submitted in the same turn of the event loop share one snapshot.batch job, each item with its own host and bytes', async () => {
+    const small = Array.from({ length: 40 }, () => {
+      const b = snapshotBody('m-idem');
+      delete (b as { evidence?: unknown }).evidence; // ~0.5 KB each: all fit in one job
+      return b;
+    });
+    const { jobs, expected } = await submitTogether(small);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.name).toBe('snapshot.batch');
+    expect(snapshotsOfJob(jobs[0])).toEqual(expected);
+  });
+
+  it('a batch is cut at MAX_BATCH_BYTES: big snapshots go a few to a job, in order, each job under the cap', async () => {
+    const big = Array.from({ length: 10 }, () => snapshotBody('m-idem')); // ~35 KB each
+    const { jobs, expected } = await submitTogether(big);
+    const sizes = big.map((b) => batchItemBytes({ hostId: '', receivedAt: '', snapshotJson: JSON.stringify(b) }));
+    let want = 0;
+    for (let rest = sizes; rest.length > 0; want++) rest = rest.slice(nextBatchLength(rest));
+    expect(want).toBeGreaterThan(1);
+    expect(jobs).toHaveLength(want);
+    expect(jobs.flatMap((j) => snapshotsOfJob(j))).toEqual(expected);
+    for (const j of jobs) expect(Buffer.byteLength(JSON.stringify(j.data))).toBeLessThan(MAX_BATCH_BYTES);
   });
 });
