@@ -15,7 +15,7 @@ export const MAX_BATCH_ITEMS = 512;
 /**
  * At most this many bytes of JSON in one `snapshot.batch` job (a single larger snapshot goes alone). Why:
  * V8 allocates a string of 128 KiB or more in large-object space, and on our VMs making one costs ~1 ms
- * (Buffer#toString of 127 KiB: 33 µs; of 128 KiB: 1,100 µs — .tmp measurements in docs/benchmarks.md),
+ * (Buffer#toString of 127 KiB: 33 µs; of 128 KiB: 1,100 µs — docs/benchmarks.md, Worker follow-up),
  * and the worker makes such a string of every job it takes (ioredis decodes the reply). Kept under that
  * with room for the envelope.
  */
