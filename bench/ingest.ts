@@ -14,6 +14,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
@@ -95,7 +97,14 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+/** A port the kernel just gave out and took back (a random pick could land on one of autocannon's own client ports). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
 
 /** CPU time (user + system) of a process so far, in µs, from /proc/<pid>/stat (clock ticks of 10 ms). */
 function procCpuUs(pid: number): number {
@@ -201,8 +210,8 @@ async function main(): Promise<void> {
   await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
   try {
     await migrate(urlFor(dbName), join(ROOT, 'prisma/migrations'));
-    const apiPort = freePort();
-    const barePort = apiPort + 1;
+    const apiPort = await freePort();
+    const barePort = await freePort();
     children.push(
       startChild([...(process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean), 'dist/apps/ingest-api/src/main.js'], {
         DATABASE_URL: urlFor(dbName),
