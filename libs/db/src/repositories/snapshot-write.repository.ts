@@ -239,22 +239,9 @@ export class SnapshotWriteRepository {
 
   /** Replaces the host's current state with the new snapshot's (the caller checked it is newer). */
   async updateHostCurrent(q: Queryable, u: HostCurrentUpdate): Promise<void> {
-    const s = u.statuses;
     await q.query(
-      `UPDATE hosts SET
-         last_seen_at = GREATEST(COALESCE(last_seen_at, $4::timestamptz), $4::timestamptz),
-         last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
-         content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
-         hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
-         intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
-         acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
-         verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
-       WHERE id = $1`,
-      [
-        u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
-        s.hvm, s.hvmVendor, s.hap, s.iommu, s.iommuKind, s.intremap, s.passthrough, s.sriov, s.acpiDmar, s.acpiIvrs,
-        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash,
-      ],
+      `UPDATE hosts SET ${HOST_CURRENT_SET} WHERE id = $1`,
+      hostCurrentParams(u),
     );
   }
 
@@ -316,21 +303,13 @@ export class SnapshotWriteRepository {
    * the delete).
    */
   async storeChange(q: Queryable, u: HostCurrentUpdate, rows: ChangeRows, guard?: ChangeGuard): Promise<{ applied: boolean; events: Array<{ id: string; type: string }> }> {
-    const st = u.statuses;
     const pci = firstByKey(rows.pci, (d) => d.bdf);
     const sriov = firstByKey(rows.sriov, (d) => d.pfBdf);
     const acpi = rows.acpi;
     const ev = rows.events;
     const r = await prepared<{ applied: boolean; events: Array<{ id: string; type: string }> | null }>(q, 'virtcap_store_change',
       `WITH u AS (
-         UPDATE hosts h SET
-           last_seen_at = GREATEST(COALESCE(h.last_seen_at, $4::timestamptz), $4::timestamptz),
-           last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
-           content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
-           hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
-           intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
-           acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
-           verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26
+         UPDATE hosts h SET ${HOST_CURRENT_SET}
          WHERE h.id = $1 AND (NOT $59::bool OR (
            h.last_snapshot_id IS NOT DISTINCT FROM $45::uuid AND h.content_hash IS NOT DISTINCT FROM $46::text
            AND (h.last_collected_at IS NULL OR h.last_collected_at < $3::timestamptz)
@@ -368,9 +347,7 @@ export class SnapshotWriteRepository {
        )
        SELECT EXISTS (SELECT 1 FROM u) AS applied, (SELECT json_agg(json_build_object('id', ev.id, 'type', ev.type)) FROM ev) AS events`,
       [
-        u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
-        st.hvm, st.hvmVendor, st.hap, st.iommu, st.iommuKind, st.intremap, st.passthrough, st.sriov, st.acpiDmar, st.acpiIvrs,
-        u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash, rows.evidenceJson,
+        ...hostCurrentParams(u), rows.evidenceJson,
         pci.map((d) => d.bdf), pci.map((d) => d.vendorId), pci.map((d) => d.deviceId), pci.map((d) => d.name), pci.map((d) => d.className), pci.map((d) => d.driver), pci.map((d) => d.flr), pci.map((d) => d.passthroughStatus),
         sriov.map((d) => d.pfBdf), sriov.map((d) => d.name), sriov.map((d) => d.vendorId), sriov.map((d) => d.deviceId), sriov.map((d) => d.vfDeviceId), sriov.map((d) => d.totalVfs), sriov.map((d) => d.numVfs), sriov.map((d) => d.usedVfs), sriov.map((d) => d.flr),
         guard?.lastSnapshotId ?? null, guard?.contentHash ?? null, guard?.openKinds ?? [],
@@ -393,6 +370,26 @@ export class SnapshotWriteRepository {
       [d.minute, d.processed, d.changed, d.unchanged, d.outOfOrder, d.deadLettered],
     );
   }
+}
+
+/** The host's current-state columns as a SET list over parameters $1–$26 of {@link hostCurrentParams}. */
+const HOST_CURRENT_SET = `
+  last_seen_at = GREATEST(COALESCE(last_seen_at, $4::timestamptz), $4::timestamptz),
+  last_collected_at = $3, last_boot_id = $5, last_snapshot_id = $2, current_snapshot_id = $2,
+  content_hash = $6, firmware_id = $7, xen_version = $8, agent_version = $9, hostname = $10,
+  hvm_status = $11, hvm_vendor = $12, hap_status = $13, iommu_status = $14, iommu_kind = $15,
+  intremap_status = $16, passthrough_status = $17, sriov_status = $18, acpi_dmar_status = $19,
+  acpi_ivrs_status = $20, sriov_total_vfs = $21, sriov_num_vfs = $22, sriov_used_vfs = $23,
+  verdicts = $24::jsonb, facts = $25::jsonb, evidence_hash = $26`;
+
+/** Parameters $1–$26 for {@link HOST_CURRENT_SET} ($1 host id, $2 snapshot id, $3 collectedAt, $4 receivedAt, …). */
+function hostCurrentParams(u: HostCurrentUpdate): unknown[] {
+  const s = u.statuses;
+  return [
+    u.hostId, u.snapshotId, u.collectedAt, u.receivedAt, u.bootId, u.contentHash, u.firmwareId, u.xenVersion, u.agentVersion, u.hostname,
+    s.hvm, s.hvmVendor, s.hap, s.iommu, s.iommuKind, s.intremap, s.passthrough, s.sriov, s.acpiDmar, s.acpiIvrs,
+    u.sriovTotals.total, u.sriovTotals.num, u.sriovTotals.used, u.verdictsJson, u.factsJson, u.evidenceHash,
+  ];
 }
 
 /** The first element of each key, in order (a multi-row upsert may not touch one key twice). */
