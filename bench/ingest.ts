@@ -14,8 +14,6 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
@@ -25,6 +23,7 @@ import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
 import { QueueName } from '../libs/queue/src';
 import { deleteKeysByPrefix, TEST_REDIS_URL } from '../libs/queue/src/testing/test-redis';
+import { freePort } from '../test/e2e/stack'; // a port the kernel gives out (a random pick can hit autocannon's own client ports)
 import { snapshotBody } from './ingest-bodies';
 
 interface Histogram {
@@ -97,14 +96,7 @@ async function waitFor(url: string, timeoutMs = 30_000): Promise<void> {
   }
 }
 
-/** A port the kernel just gave out and took back (a random pick could land on one of autocannon's own client ports). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+
 
 /** CPU time (user + system) of a process so far, in µs, from /proc/<pid>/stat (clock ticks of 10 ms). */
 function procCpuUs(pid: number): number {

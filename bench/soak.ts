@@ -42,6 +42,7 @@ import type { Logger } from '../apps/agent/src/log';
 import { FleetClient, makeFleet, perturb, pool, rollOutVtdDisablingBios, SimHost } from '../tools/sim/fleet';
 import { loadProfiles } from '../tools/sim/profiles';
 import { Rng } from '../tools/sim/rng';
+import { freePort } from '../test/e2e/stack';
 
 const ROOT = resolve(__dirname, '../..');
 const argv = process.argv.slice(2);
@@ -78,13 +79,6 @@ const quietLog: Logger = { info: () => undefined, warn: () => undefined, error: 
 
 // ---------- processes and measurements ----------
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Child {
   proc: ChildProcess;
