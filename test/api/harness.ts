@@ -5,6 +5,7 @@ import { createTestDatabase, TestDatabase } from '../../libs/db/src/testing/test
 import { QueueName } from '../../libs/queue/src';
 import { deleteKeysByPrefix, TEST_REDIS_URL, testQueuePrefix } from '../../libs/queue/src/testing/test-redis';
 import { createApiApp } from '../../apps/ingest-api/src/bootstrap';
+import { API_MAIN, freePort, type Proc, startProcess, waitFor } from '../e2e/stack';
 
 export const ENROLL_SECRET = 'enroll-secret-for-tests-0123456789';
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
@@ -99,4 +100,41 @@ export async function send(baseUrl: string, req: Req): Promise<Res> {
   const r = await fetch(baseUrl + req.url, { method: req.method, headers, body });
   const text = await r.text();
   return { statusCode: r.status, headers: Object.fromEntries(r.headers.entries()), body: text, json: () => JSON.parse(text) };
+}
+
+/** A built API process (`dist/.../main.js`) on its own database, Redis prefix and port, at `logLevel`. */
+export interface BuiltApi {
+  proc: Proc;
+  base: string;
+  close(): Promise<void>;
+}
+
+/** Starts the built API (as production runs it) and waits for /healthz; `close()` stops it and removes its database and keys. */
+export async function startBuiltApi(logLevel: string): Promise<BuiltApi> {
+  const tdb = await createTestDatabase();
+  const prefix = testQueuePrefix();
+  const port = await freePort();
+  const proc = startProcess(API_MAIN, {
+    DATABASE_URL: tdb.url,
+    REDIS_URL: TEST_REDIS_URL,
+    VIRTCAP_QUEUE_PREFIX: prefix,
+    VIRTCAP_ENROLL_SECRET: ENROLL_SECRET,
+    VIRTCAP_ADMIN_TOKEN: ADMIN_TOKEN,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: logLevel,
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const close = async () => {
+    await proc.stop();
+    await tdb.drop();
+    await deleteKeysByPrefix(prefix);
+  };
+  try {
+    await waitFor('API up', async () => (await fetch(`${base}/healthz`)).ok);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { proc, base, close };
 }

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { snapshotBody } from '../../bench/ingest-bodies';
-import { createTestDatabase } from '../../libs/db/src/testing/test-db';
-import { deleteKeysByPrefix, TEST_REDIS_URL, testQueuePrefix } from '../../libs/queue/src/testing/test-redis';
-import { API_MAIN, freePort, startProcess, waitFor } from '../e2e/stack';
-import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, Res, send, startApi } from './harness';
+import { waitFor } from '../e2e/stack';
+import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, Res, send, startApi, startBuiltApi } from './harness';
 
 // POST /v1/snapshots is a native Fastify route (apps/ingest-api/src/routes/snapshot.route.ts), not Nest's
 // router: these check that it answers like the Nest routes do (error shapes and headers from the same
@@ -116,22 +114,8 @@ describe('POST /v1/snapshots on the native route', () => {
 
 describe('request log of the native route (built API process, LOG_LEVEL=info)', () => {
   it('one line per request with the request id, status and host id; never the token or the body', async () => {
-    const tdb = await createTestDatabase();
-    const prefix = testQueuePrefix();
-    const port = await freePort();
-    const proc = startProcess(API_MAIN, {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      VIRTCAP_QUEUE_PREFIX: prefix,
-      VIRTCAP_ENROLL_SECRET: ENROLL_SECRET,
-      VIRTCAP_ADMIN_TOKEN: ADMIN_TOKEN,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const { proc, base, close } = await startBuiltApi('info');
     try {
-      await waitFor('API up', async () => (await fetch(`${base}/healthz`)).ok);
       const e = await send(base, { method: 'POST', url: '/v1/enroll', payload: { enrollSecret: ENROLL_SECRET, hostname: 'log-native', machineId: 'm-log-native' } });
       const { hostId, token } = e.json() as { hostId: string; token: string };
       const body = snapshotBody('m-log-native');
@@ -156,9 +140,7 @@ describe('request log of the native route (built API process, LOG_LEVEL=info)', 
       expect(out).not.toContain(ADMIN_TOKEN);
       expect(out).not.toContain(body.snapshotId); // the body is not logged (the snapshotId is only in the body and the 202 answer)
     } finally {
-      await proc.stop();
-      await tdb.drop();
-      await deleteKeysByPrefix(prefix);
+      await close();
     }
   });
 });

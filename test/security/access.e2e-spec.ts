@@ -2,10 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { snapshotBody } from '../../bench/ingest-bodies';
-import { createTestDatabase } from '../../libs/db/src/testing/test-db';
-import { deleteKeysByPrefix, TEST_REDIS_URL, testQueuePrefix } from '../../libs/queue/src/testing/test-redis';
-import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, send, startApi } from '../api/harness';
-import { API_MAIN, freePort, startProcess, waitFor } from '../e2e/stack';
+import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, send, startApi, startBuiltApi } from '../api/harness';
 
 // Access control against the real API: 401 for no/wrong/revoked/expired credentials, 403 for the wrong
 // kind, tokens compared in constant time and never logged, per-host rate limits that starve nobody else.
@@ -180,22 +177,8 @@ describe('rate limits', () => {
 
 describe('tokens never reach the logs', () => {
   it('a built API process at LOG_LEVEL=debug, driven with every kind of token and the enroll secret, logs none of them', async () => {
-    const tdb = await createTestDatabase();
-    const prefix = testQueuePrefix();
-    const port = await freePort();
-    const proc = startProcess(API_MAIN, {
-      DATABASE_URL: tdb.url,
-      REDIS_URL: TEST_REDIS_URL,
-      VIRTCAP_QUEUE_PREFIX: prefix,
-      VIRTCAP_ENROLL_SECRET: ENROLL_SECRET,
-      VIRTCAP_ADMIN_TOKEN: ADMIN_TOKEN,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const { proc, base, close } = await startBuiltApi('debug');
     try {
-      await waitFor('API up', async () => (await fetch(`${base}/healthz`)).ok);
       const e = await send(base, { method: 'POST', url: '/v1/enroll', payload: { enrollSecret: ENROLL_SECRET, hostname: 'log-host', machineId: 'm-log' } });
       const hostToken = e.json().token as string;
       const t = await send(base, { method: 'POST', url: '/v1/tokens', headers: bearer(ADMIN_TOKEN), payload: { role: 'reader', name: 'log-reader' } });
@@ -219,9 +202,7 @@ describe('tokens never reach the logs', () => {
       const leaked = Object.entries(secrets).filter(([, v]) => out.includes(v)).map(([k]) => k);
       expect(leaked).toEqual([]);
     } finally {
-      await proc.stop();
-      await tdb.drop();
-      await deleteKeysByPrefix(prefix);
+      await close();
     }
   });
 });

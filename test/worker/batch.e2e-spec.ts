@@ -1,54 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, type QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
-import { parseWorkerConfig } from '../../apps/worker/src/config/worker-config';
-import { WorkerRuntime } from '../../apps/worker/src/worker-runtime';
-import { createTestDatabase, type TestDatabase } from '../../libs/db/src/testing/test-db';
+import type { TestDatabase } from '../../libs/db/src/testing/test-db';
 import { addSnapshotBatch, QueueName, redisConnection, type SnapshotBatchItem } from '../../libs/queue/src';
-import { deleteKeysByPrefix, testQueuePrefix, TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
+import { TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
+import { newHost as newHostRow, startWorkerHarness, type WorkerHarness } from './harness';
 import { snapshotFor, type HostShape } from './snapshots';
 
 // 'snapshot.batch' jobs (what the API enqueues): each item is normalized like a single job; poison items
 // are dead-lettered one by one while the others are stored; items of one host are stored oldest first;
 // a transient failure retries only the items that failed.
+let h: WorkerHarness;
 let tdb: TestDatabase;
-let prefix: string;
-let runtime: WorkerRuntime;
 let queue: Queue;
 let events: QueueEvents;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  prefix = testQueuePrefix();
-  const env = {
-    REDIS_URL: TEST_REDIS_URL,
-    VIRTCAP_QUEUE_PREFIX: prefix,
-    WORKER_CONCURRENCY: 4,
-    VIRTCAP_STALE_AFTER: 3_600_000,
-    VIRTCAP_ALERT_WEBHOOK_URL: undefined,
-    VIRTCAP_ALERT_WEBHOOK_SECRET: undefined,
-    VIRTCAP_ALERTMANAGER_URL: undefined,
-  };
-  runtime = new WorkerRuntime(tdb.db, env, parseWorkerConfig({ WORKER_NOTIFY_BACKOFF_MS: '50', WORKER_METRICS_PORT: '0' }));
-  await runtime.start({ schedule: false });
-  queue = new Queue(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix, defaultJobOptions: { attempts: 3, backoff: { type: 'fixed', delay: 200 } } });
-  events = new QueueEvents(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
-  await events.waitUntilReady();
+  h = await startWorkerHarness(() => ({ WORKER_CONCURRENCY: 4 }), { attempts: 3, backoff: { type: 'fixed', delay: 200 } });
+  ({ tdb, queue, events } = h);
 });
 
 afterAll(async () => {
-  await runtime?.close();
-  await queue?.close();
-  await events?.close();
-  await tdb?.drop();
-  if (prefix) await deleteKeysByPrefix(prefix);
+  await h?.close();
 });
 
-async function newHost(hostname = 'r640-fra1-07'): Promise<string> {
-  const id = randomUUID();
-  await tdb.db.pool.query(`INSERT INTO hosts (id, machine_id, hostname) VALUES ($1, $2, $3)`, [id, `m-${id}`, hostname]);
-  return id;
-}
+const newHost = () => newHostRow(tdb);
 
 function item(hostId: string, h: HostShape, at: string, opts: { hostname?: string } = {}): SnapshotBatchItem & { snapshotId: string } {
   const snapshot = snapshotFor(h, new Date(at));
@@ -86,7 +62,7 @@ describe('worker: snapshot.batch jobs', () => {
     expect(dl.rows.map((r) => r.snapshot_id).sort()).toEqual([badId, orphan.snapshotId].sort());
     expect(dl.rows.find((r) => r.snapshot_id === badId)!.reason).toMatch(/^schema: /);
     expect(dl.rows.find((r) => r.snapshot_id === orphan.snapshotId)!.reason).toMatch(/^missing_host: /);
-    const dlq = new Queue(QueueName.DeadLetter, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
+    const dlq = new Queue(QueueName.DeadLetter, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix: h.prefix });
     const parked = (await dlq.getJobs(['waiting'])).filter((j) => [badId, orphan.snapshotId].includes(j.data.snapshotId));
     await dlq.close();
     expect(parked.map((j) => j.data.jobName)).toEqual(['snapshot.normalize', 'snapshot.normalize']); // replayable one by one

@@ -3,16 +3,17 @@ import { Queue, QueueEvents } from 'bullmq';
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '../../libs/db/src/testing/test-db';
+import type { TestDatabase } from '../../libs/db/src/testing/test-db';
 import { QueueName, redisConnection } from '../../libs/queue/src';
-import { deleteKeysByPrefix, testQueuePrefix, TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
-import { parseWorkerConfig } from '../../apps/worker/src/config/worker-config';
+import { TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
 import { WorkerRuntime } from '../../apps/worker/src/worker-runtime';
+import { newHost as newHostRow, startWorkerHarness, TEST_WORKER_CONFIG, workerEnv, type WorkerHarness } from './harness';
 import { snapshotFor, type HostShape } from './snapshots';
 
 const SECRET = 'test-webhook-secret-0123456789';
 interface Received { body: string; headers: Record<string, string | string[] | undefined> }
 
+let harness: WorkerHarness;
 let tdb: TestDatabase;
 let prefix: string;
 let server: Server;
@@ -23,22 +24,11 @@ let runtime: WorkerRuntime;
 let queue: Queue;
 let events: QueueEvents;
 
-const env = () => ({
-  REDIS_URL: TEST_REDIS_URL,
-  VIRTCAP_QUEUE_PREFIX: prefix,
-  WORKER_CONCURRENCY: 8,
-  VIRTCAP_STALE_AFTER: 3_600_000,
-  VIRTCAP_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-  VIRTCAP_ALERT_WEBHOOK_SECRET: SECRET,
-  VIRTCAP_ALERTMANAGER_URL: undefined,
-});
-const config = parseWorkerConfig({ WORKER_NOTIFY_BACKOFF_MS: '50', WORKER_METRICS_PORT: '0' });
-
-async function newHost(): Promise<string> {
-  const id = randomUUID();
-  await tdb.db.pool.query(`INSERT INTO hosts (id, machine_id, hostname) VALUES ($1, $2, 'r640-fra1-07')`, [id, `m-${id}`]);
-  return id;
-}
+/** This file's worker settings: concurrency 8, alerts to the loopback webhook receiver below. */
+const webhook = () => ({ WORKER_CONCURRENCY: 8, VIRTCAP_ALERT_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, VIRTCAP_ALERT_WEBHOOK_SECRET: SECRET });
+const env = () => workerEnv(prefix, webhook());
+const config = TEST_WORKER_CONFIG;
+const newHost = () => newHostRow(tdb);
 
 async function run(hostId: string, h: HostShape, at: Date, snapshotId?: string): Promise<{ outcome: string; events: string[] }> {
   const snapshot = snapshotFor(h, at, snapshotId);
@@ -59,8 +49,6 @@ async function until<T>(f: () => Promise<T | undefined>, ms = 20_000): Promise<T
 const q1 = async <T>(sql: string, params: unknown[] = []): Promise<T> => (await tdb.db.pool.query(sql, params)).rows[0] as T;
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  prefix = testQueuePrefix();
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -76,20 +64,13 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  runtime = new WorkerRuntime(tdb.db, env(), config);
-  await runtime.start({ schedule: false });
-  queue = new Queue(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
-  events = new QueueEvents(QueueName.Snapshots, { connection: redisConnection(TEST_REDIS_URL, 'worker'), prefix });
-  await events.waitUntilReady();
+  harness = await startWorkerHarness(webhook);
+  ({ tdb, prefix, runtime, queue, events } = harness);
 });
 
 afterAll(async () => {
-  await runtime?.close();
-  await queue?.close();
-  await events?.close();
+  await harness?.close();
   await new Promise((r) => server?.close(r));
-  await tdb?.drop();
-  if (prefix) await deleteKeysByPrefix(prefix);
 });
 
 describe('worker: BIOS update disabled VT-d, end to end', () => {
