@@ -76,21 +76,15 @@ export class SnapshotProcessor {
   }
 
   async handleNormalize(job: Job): Promise<Pick<NormalizeResult, 'outcome' | 'events'>> {
-    const end = this.metrics.latency.startTimer();
     let r: NormalizeResult;
     try {
-      r = await this.normalize.execute(job.data);
+      r = await this.normalizeOne(job.data);
     } catch (e) {
       if (e instanceof PoisonJobError) return this.poison(job, e);
       this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: 'transient' });
-      if (isFinalAttempt(job)) {
-        await this.deadLetter.execute(QueueName.Snapshots, job.name, job.data, `attempts exhausted: ${e instanceof Error ? e.message : String(e)}`);
-        this.stats.add('deadLettered');
-      }
+      if (isFinalAttempt(job)) await this.park(job.name, job.data, exhausted(e));
       throw e;
     }
-    end({ outcome: r.outcome });
-    this.metrics.snapshots.inc({ outcome: r.outcome });
     await this.outbox.enqueue(r.deliveryIds);
     return { outcome: r.outcome, events: r.events };
   }
@@ -115,12 +109,13 @@ export class SnapshotProcessor {
     await forEachLimited(groupByHost(items), BATCH_CONCURRENCY, async (group) => {
       for (const item of group) {
         try {
-          count((await this.normalizeOne(item)).outcome);
+          const r = await this.normalizeOne(item);
+          await this.outbox.enqueue(r.deliveryIds);
+          count(r.outcome);
         } catch (e) {
           if (e instanceof PoisonJobError) {
             this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: e.reason });
-            await this.deadLetter.execute(QueueName.Snapshots, 'snapshot.normalize', item, e.message);
-            this.stats.add('deadLettered');
+            await this.park('snapshot.normalize', item, e.message);
             count('dead_lettered');
           } else {
             this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: 'transient' });
@@ -131,10 +126,7 @@ export class SnapshotProcessor {
     });
     if (retry.length === 0) return result;
     if (isFinalAttempt(job)) {
-      for (const r of retry) {
-        await this.deadLetter.execute(QueueName.Snapshots, 'snapshot.normalize', r.item, `attempts exhausted: ${r.error instanceof Error ? r.error.message : String(r.error)}`);
-        this.stats.add('deadLettered');
-      }
+      for (const r of retry) await this.park('snapshot.normalize', r.item, exhausted(r.error));
     } else {
       // Only the failed items are tried again; if Redis refuses the rewrite, the whole batch is (idempotent).
       await job.updateData({ items: retry.map((r) => r.item) }).catch(() => undefined);
@@ -142,20 +134,24 @@ export class SnapshotProcessor {
     throw new BatchRetryError(retry.length, items.length, retry[0]!.error);
   }
 
-  /** One snapshot payload: normalize, count, enqueue its notifications. Throws what normalize throws. */
+  /** One snapshot payload: normalize and count it (latency, outcome). Throws what normalize throws. */
   private async normalizeOne(data: unknown): Promise<NormalizeResult> {
     const end = this.metrics.latency.startTimer();
     const r = await this.normalize.execute(data);
     end({ outcome: r.outcome });
     this.metrics.snapshots.inc({ outcome: r.outcome });
-    await this.outbox.enqueue(r.deliveryIds);
     return r;
+  }
+
+  /** Dead-letters one payload with the reason and counts it in ingest_stats. */
+  private async park(jobName: string, payload: unknown, reason: string): Promise<void> {
+    await this.deadLetter.execute(QueueName.Snapshots, jobName, payload, reason);
+    this.stats.add('deadLettered');
   }
 
   private async poison(job: Job, e: PoisonJobError): Promise<never> {
     this.metrics.failures.inc({ queue: QueueName.Snapshots, reason: e.reason });
-    await this.deadLetter.execute(QueueName.Snapshots, job.name, job.data, e.message);
-    this.stats.add('deadLettered');
+    await this.park(job.name, job.data, e.message);
     throw new UnrecoverableError(e.message);
   }
 
@@ -174,6 +170,9 @@ export class SnapshotProcessor {
     await this.scheduler?.close();
   }
 }
+
+/** The dead-letter reason for a payload whose last attempt failed transiently. */
+const exhausted = (e: unknown): string => `attempts exhausted: ${e instanceof Error ? e.message : String(e)}`;
 
 /** Items grouped by host (hostId of the payload; unknown shapes each alone), each group oldest collectedAt first. */
 export function groupByHost(items: readonly unknown[]): unknown[][] {
