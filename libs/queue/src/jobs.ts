@@ -60,6 +60,3 @@ export const Jobs = {
 } as const;
 export type JobName = keyof typeof Jobs;
 export type JobData<N extends JobName> = z.infer<(typeof Jobs)[N]>;
-
-/** The job id that makes a resend of the same snapshot a no-op in BullMQ (ids must not contain `:`). */
-export const snapshotJobId = (snapshotId: string): string => `snap-${snapshotId}`;

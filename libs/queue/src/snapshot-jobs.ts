@@ -1,48 +1,25 @@
 import { Job, type JobJson, type Queue } from 'bullmq';
-import { BATCH_ITEM_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_ITEMS, snapshotJobId } from './jobs';
+import { BATCH_ITEM_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from './jobs';
 
-const JSON_TEXT = Symbol('virtcap.jobJsonText');
+const JSON_BYTES = Symbol('virtcap.jobJsonBytes');
 interface Carrier {
-  /** The job data as JSON text, or as its UTF-8 bytes (passed to Redis untouched). */
-  [JSON_TEXT]: string | Uint8Array;
+  /** The job data as UTF-8 JSON bytes, passed to Redis untouched. */
+  [JSON_BYTES]: Uint8Array;
 }
 
 /**
- * A BullMQ job whose `data` is stored as JSON text the producer already has, instead of
- * `JSON.stringify(data)`: the API holds the request body it just parsed and validated, so re-serializing a
- * 22 KB snapshot (and the garbage that makes) is pure waste. What lands in Redis is the same kind of
- * document a plain `queue.add` would write, and consumers read it back as usual.
+ * A BullMQ job whose `data` goes to Redis as JSON bytes the producer already has, instead of
+ * `JSON.stringify(data)`: the API holds the request bodies it just parsed and validated, so re-serializing
+ * them (and the garbage that makes) is pure waste. What lands in Redis is the same kind of document a plain
+ * `queue.add` would write, and consumers read it back as usual.
  */
 class PreserializedJob extends Job {
   override asJSON(): JobJson {
     const json = super.asJSON(); // stringifies the carrier: '{}' (its only key is a symbol)
-    const text = (this.data as Partial<Carrier> | undefined)?.[JSON_TEXT];
+    const bytes = (this.data as Partial<Carrier> | undefined)?.[JSON_BYTES];
     // JobJson types data as string; a Buffer goes through the same ARGV slot of BullMQ's add script unchanged.
-    return typeof text === 'string' || text instanceof Uint8Array ? { ...json, data: text as string } : json;
+    return bytes instanceof Uint8Array ? { ...json, data: bytes as unknown as string } : json;
   }
-}
-
-/**
- * The JSON text of a `snapshot.normalize` payload ({@link Jobs}: `{hostId, receivedAt, snapshot}`) with
- * `snapshotJson` spliced in as is. `snapshotJson` MUST be one complete JSON value — the text of a request
- * body that `JSON.parse` accepted (surrounding whitespace is fine; a byte-order mark is not) — so the
- * worker's `JSON.parse` of the job data yields exactly the object the API validated.
- */
-export function snapshotJobJson(hostId: string, receivedAt: string, snapshotJson: string): string {
-  return `{"hostId":${JSON.stringify(hostId)},"receivedAt":${JSON.stringify(receivedAt)},"snapshot":${snapshotJson}}`;
-}
-
-/**
- * Adds `snapshot.normalize` jobs from prepared JSON text ({@link snapshotJobJson}) in one Redis pipeline,
- * with the queue's default job options and jobId `snapshotJobId(snapshotId)` (BullMQ ignores a second add
- * of an id that is still in the queue).
- */
-export async function addSnapshotJobs(queue: Queue, jobs: ReadonlyArray<{ snapshotId: string; json: string }>): Promise<void> {
-  const defaults = queue.defaultJobOptions;
-  await PreserializedJob.createBulk(
-    queue,
-    jobs.map((j) => ({ name: 'snapshot.normalize', data: { [JSON_TEXT]: j.json } satisfies Carrier, opts: { ...defaults, jobId: snapshotJobId(j.snapshotId) } })),
-  );
 }
 
 /** One snapshot of a `snapshot.batch` job: the host it authenticated as, when it arrived, and its JSON. */
@@ -88,7 +65,7 @@ export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buf
 export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<SnapshotBatchItem>): Promise<string> {
   if (items.length === 0 || items.length > MAX_BATCH_ITEMS) throw new RangeError(`a snapshot batch holds 1..${MAX_BATCH_ITEMS} items, not ${items.length}`);
   // Job.create, not createBulk: one job needs no pipeline (ioredis would copy the payload into it once more).
-  const job = await PreserializedJob.create(queue, 'snapshot.batch', { [JSON_TEXT]: snapshotBatchBytes(items) } satisfies Carrier, { ...queue.defaultJobOptions });
+  const job = await PreserializedJob.create(queue, 'snapshot.batch', { [JSON_BYTES]: snapshotBatchBytes(items) } satisfies Carrier, { ...queue.defaultJobOptions });
   return job!.id!;
 }
 

@@ -1,18 +1,18 @@
 const RAW_JSON = Symbol('virtcap.rawJson');
 
 /**
- * Remembers the JSON an object was parsed from (its UTF-8 bytes, or its text), on the object itself under a
- * symbol (not enumerable: invisible to JSON.stringify, zod and logging), so the snapshot ingest can enqueue
- * the body as it came instead of re-serializing it. Non-objects are returned unchanged.
+ * Remembers the UTF-8 bytes an object was parsed from, on the object itself under a symbol (not
+ * enumerable: invisible to JSON.stringify, zod and logging), so the snapshot ingest can enqueue the body
+ * as it came instead of re-serializing it. Non-objects are returned unchanged.
  */
-export function withRawJson<T>(value: T, raw: string | Uint8Array): T {
+export function withRawJson<T>(value: T, raw: Uint8Array): T {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) Object.defineProperty(value, RAW_JSON, { value: raw });
   return value;
 }
 
-/** The JSON bytes or text `body` was parsed from, if the body parser recorded them. */
-export function rawJsonOf(body: unknown): string | Uint8Array | undefined {
+/** The JSON bytes `body` was parsed from, if the body parser recorded them. */
+export function rawJsonOf(body: unknown): Uint8Array | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const raw = (body as { [RAW_JSON]?: unknown })[RAW_JSON];
-  return typeof raw === 'string' || raw instanceof Uint8Array ? raw : undefined;
+  return raw instanceof Uint8Array ? raw : undefined;
 }
