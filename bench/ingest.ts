@@ -25,6 +25,7 @@ import { QueueName } from '../libs/queue/src';
 import { deleteKeysByPrefix, TEST_REDIS_URL } from '../libs/queue/src/testing/test-redis';
 import { freePort } from '../test/e2e/stack'; // a port the kernel gives out (a random pick can hit autocannon's own client ports)
 import { snapshotBody } from './ingest-bodies';
+import { snapshotWireJson } from '../libs/contracts/src';
 
 interface Histogram {
   average: number;
@@ -53,7 +54,7 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const GZIP = process.argv.includes('--gzip') || process.env.BENCH_GZIP === '1';
 const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 40_000);
 const WARMUP_S = 2;
-const ROUNDS = 2;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const ENROLL_SECRET = randomBytes(24).toString('hex');
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const SECTION = '## Ingest API (npm run bench:ingest)';
@@ -134,14 +135,14 @@ let gzipPool: Buffer[] = [];
 let gzipNext = 0;
 
 function buildGzipPool(machineId: string): void {
-  const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
+  const template = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
   const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
   gzipPool = Array.from({ length: GZIP_POOL }, () => gzipSync(head + randomUUID() + tail));
 }
 
 async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
   // The body is a template with the snapshotId spliced in per request (cheap: no JSON.stringify per request).
-  const template = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
+  const template = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
   const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (GZIP) headers['content-encoding'] = 'gzip';

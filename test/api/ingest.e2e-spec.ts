@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { snapshotBody } from '../../bench/ingest-bodies';
+import { snapshotWireJson } from '../../libs/contracts/src';
 import { findSnapshotJobs } from '../../libs/queue/src/testing/snapshot-jobs';
 import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, startApi } from './harness';
 
@@ -79,11 +80,35 @@ describe('POST /v1/snapshots', () => {
     expect(await findSnapshotJobs(api.queue, body.snapshotId)).toHaveLength(1);
   });
 
-  it('accepts Content-Encoding: gzip', async () => {
+  it('accepts Content-Encoding: gzip and queues the compressed body as it came (base64), with its id and collectedAt beside it', async () => {
     const body = snapshotBody('m-ingest');
-    const res = await post(token, gzipSync(JSON.stringify(body)), { 'content-encoding': 'gzip' });
+    const gz = gzipSync(snapshotWireJson(body));
+    const res = await post(token, gz, { 'content-encoding': 'gzip' });
     expect(res.statusCode).toBe(202);
     expect(res.json().status).toBe('queued');
+    const [found] = await findSnapshotJobs(api.queue, body.snapshotId);
+    const raw = (found!.job.data as { items: Record<string, unknown>[] }).items.find((i) => i.snapshotId === body.snapshotId)!;
+    expect(raw).toEqual({ hostId, receivedAt: expect.any(String), snapshotId: body.snapshotId, collectedAt: body.collectedAt, snapshotGzip: gz.toString('base64') });
+    expect(found!.item.snapshot).toEqual(JSON.parse(JSON.stringify(body))); // inflated, it is the body as sent
+  });
+
+  it('422 for NUL and lone surrogates written as \\u escapes (identity and gzip), naming the path; other escapes pass', async () => {
+    const body = snapshotBody('m-ingest');
+    const withText = (t: string) => JSON.stringify({ ...body, snapshotId: randomUUID() }).replace('"machineId":', `"facts2":"${t}","machineId":`);
+    for (const [t, why] of [
+      ['a\\u0000b', 'NUL'],
+      ['a\\uD800b', 'unpaired UTF-16 surrogate'],
+      ['\\udc00', 'unpaired UTF-16 surrogate'],
+    ] as const) {
+      for (const gzip of [false, true]) {
+        const text = withText(t);
+        const res = await post(token, gzip ? gzipSync(text) : text, gzip ? { 'content-encoding': 'gzip' } : {});
+        expect(res.statusCode).toBe(422);
+        expect(res.json().details).toEqual([expect.objectContaining({ path: 'host.facts2', message: expect.stringContaining(why) })]);
+      }
+    }
+    const fine = await post(token, withText('\\\\u0000 \\u00e9 \\uD83D\\uDE00 \\n'));
+    expect(fine.statusCode).toBe(202);
   });
 
   it('413 for a zip bomb (decompressed size over the limit), naming the limit', async () => {

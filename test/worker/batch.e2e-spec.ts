@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, type QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { snapshotWireJson } from '../../libs/contracts/src';
 import type { TestDatabase } from '../../libs/db/src/testing/test-db';
 import { addSnapshotBatch, QueueName, redisConnection, type SnapshotBatchItem } from '../../libs/queue/src';
 import { TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
@@ -30,6 +32,12 @@ function item(hostId: string, h: HostShape, at: string, opts: { hostname?: strin
   const snapshot = snapshotFor(h, new Date(at));
   if (opts.hostname) snapshot.host.hostname = opts.hostname;
   return { hostId, receivedAt: new Date().toISOString(), snapshotJson: JSON.stringify(snapshot), snapshotId: snapshot.snapshotId };
+}
+
+/** The same snapshot as the API enqueues a gzip request for it: the agent's compressed body, its id and collectedAt beside it. */
+function gzipItem(hostId: string, h: HostShape, at: string): SnapshotBatchItem & { snapshotId: string } {
+  const snapshot = snapshotFor(h, new Date(at));
+  return { hostId, receivedAt: new Date().toISOString(), snapshotGzip: gzipSync(snapshotWireJson(snapshot)), snapshotId: snapshot.snapshotId, collectedAt: snapshot.collectedAt };
 }
 
 const storedIds = async (ids: string[]): Promise<string[]> =>
@@ -67,6 +75,29 @@ describe('worker: snapshot.batch jobs', () => {
     await dlq.close();
     expect(parked.map((j) => j.data.jobName)).toEqual(['snapshot.normalize', 'snapshot.normalize']); // replayable one by one
     expect((await queue.getJob(jobId))!.attemptsMade).toBe(1); // ran once: nothing transient, no retry
+  });
+
+  it('gzip items (what the API enqueues for gzip requests): inflated and stored, one host oldest first by the collectedAt beside the body; a broken body is dead-lettered with its id and the reason', async () => {
+    const a = await newHost();
+    const older = gzipItem(a, { bios: '1.0', iommu: true }, '2026-11-24T13:00:00Z');
+    const newer = gzipItem(a, { bios: '1.1', iommu: false }, '2026-11-24T14:00:00Z');
+    const brokenId = randomUUID();
+    const broken: SnapshotBatchItem = { hostId: a, receivedAt: new Date().toISOString(), snapshotId: brokenId, collectedAt: '2026-11-24T15:00:00Z', snapshotGzip: Buffer.from('not gzip at all') };
+    const orphan = gzipItem(randomUUID(), { bios: '3.0', iommu: true }, '2026-11-24T13:00:00Z');
+    const job = (await queue.getJob(await addSnapshotBatch(queue, [newer, broken, orphan, older])))!;
+    expect(await job.waitUntilFinished(events, 30_000)).toEqual({ items: 4, outcomes: { changed: 2, dead_lettered: 2 } });
+    expect(await storedIds([older.snapshotId, newer.snapshotId])).toEqual([older.snapshotId, newer.snapshotId]);
+    const ev = (await tdb.db.pool.query<{ type: string }>('SELECT type FROM events WHERE host_id = $1 ORDER BY id', [a])).rows.map((r) => r.type);
+    expect(ev).toContain('firmware_changed');
+    const dl = await tdb.db.pool.query<{ snapshot_id: string; reason: string; payload: { snapshot?: { snapshotId: string }; snapshotGzip?: string } }>(
+      'SELECT snapshot_id, reason, payload FROM dead_letters WHERE snapshot_id = ANY($1)',
+      [[brokenId, orphan.snapshotId]],
+    );
+    const byId = new Map(dl.rows.map((r) => [r.snapshot_id, r]));
+    expect(byId.get(brokenId)!.reason).toMatch(/^schema: snapshotGzip: the gzip body could not be inflated/);
+    expect(byId.get(brokenId)!.payload.snapshotGzip).toBe(Buffer.from('not gzip at all').toString('base64')); // kept as it came
+    expect(byId.get(orphan.snapshotId)!.reason).toMatch(/^missing_host: /);
+    expect(byId.get(orphan.snapshotId)!.payload.snapshot?.snapshotId).toBe(orphan.snapshotId); // stored readable, inflated
   });
 
   it('a malformed envelope is poison as a whole: dead-lettered once, not retried', async () => {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { Snapshot } from '../../libs/contracts/src';
+import { snapshotWireJson, type Snapshot } from '../../libs/contracts/src';
 import { buildSnapshot } from '../../apps/agent/src/snapshot/build-snapshot';
 import { libsInterpreter } from '../../apps/agent/src/snapshot/interpreter';
 import { deliverSnapshot, type DeliveryOutcome } from '../../apps/agent/src/send/deliver';
@@ -137,7 +137,7 @@ export class FleetClient {
   async send(h: SimHost, now = new Date(), onDelivered?: (ms: number, out: DeliveryOutcome) => void): Promise<DeliveryOutcome> {
     if (!h.token) throw new Error(`${h.hostname} is not enrolled`);
     const snap = this.snapshotFor(h, now);
-    const body = gzipSync(JSON.stringify(snap));
+    const body = gzipSync(snapshotWireJson(snap)); // the agent's body (apps/agent spool)
     const t0 = performance.now();
     const out = await deliverSnapshot(body, snap.snapshotId, {
       server: this.server,

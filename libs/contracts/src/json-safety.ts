@@ -43,14 +43,17 @@ export function replaceNul(s: string): string {
 /**
  * Every problem in `value` (up to `maxIssues`), in document order of discovery. Keys are checked like
  * strings; `forbidPrototypeKeys` also reports `__proto__` keys and `constructor.prototype`;
- * `skipStringValues` checks only structure and keys (when a schema checks the values, see {@link jsonSafe}).
+ * `skipStringValues` checks only structure and keys (when a schema checks the values, see {@link jsonSafe});
+ * `textKnownStorable` checks only structure (and prototype keys): no string or key is scanned, for a
+ * value parsed from JSON text that {@link jsonTextMayHoldUnstorable} cleared.
  */
 export function findJsonIssues(
   value: unknown,
-  opts: { maxDepth?: number; forbidPrototypeKeys?: boolean; maxIssues?: number; skipStringValues?: boolean } = {},
+  opts: { maxDepth?: number; forbidPrototypeKeys?: boolean; maxIssues?: number; skipStringValues?: boolean; textKnownStorable?: boolean } = {},
 ): JsonIssue[] {
   const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
-  const strings = !opts.skipStringValues;
+  const keys = !opts.textKnownStorable;
+  const strings = keys && !opts.skipStringValues;
   const maxIssues = opts.maxIssues ?? 20;
   const issues: JsonIssue[] = [];
   const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
@@ -70,15 +73,15 @@ export function findJsonIssues(
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) {
         const x = v[i];
-        if (typeof x === 'object' || typeof x === 'string') stack.push({ v: x, path: [...path, i] });
+        if ((x !== null && typeof x === 'object') || (strings && typeof x === 'string')) stack.push({ v: x, path: [...path, i] });
       }
       continue;
     }
-    const keys = Object.keys(v);
-    for (let i = keys.length - 1; i >= 0; i--) {
-      const k = keys[i]!;
+    const names = Object.keys(v);
+    for (let i = names.length - 1; i >= 0; i--) {
+      const k = names[i]!;
       const x = (v as Record<string, unknown>)[k];
-      const why = unstorableText(k);
+      const why = keys ? unstorableText(k) : undefined;
       if (why) issues.push({ path: [...path, k], message: `key ${why}` });
       if (opts.forbidPrototypeKeys) {
         if (k === '__proto__') issues.push({ path: [...path, k], message: 'a "__proto__" key is not allowed' });
@@ -86,10 +89,42 @@ export function findJsonIssues(
           issues.push({ path: [...path, k], message: 'a "constructor" key with a "prototype" member is not allowed' });
         }
       }
-      if (typeof x === 'object' || typeof x === 'string') stack.push({ v: x, path: [...path, k] });
+      if ((x !== null && typeof x === 'object') || (strings && typeof x === 'string')) stack.push({ v: x, path: [...path, k] });
     }
   }
   return issues.slice(0, maxIssues);
+}
+
+const BACKSLASH = 0x5c;
+
+/** Hex digit value of an ASCII byte, or -1. */
+function hexValue(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const l = b | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/**
+ * Whether a value `JSON.parse` made of this UTF-8 JSON text (which a strict, fatal UTF-8 decoder
+ * accepted) could hold a string or key that {@link unstorableText} refuses. JSON text cannot carry a raw
+ * NUL (control characters must be escaped) and strict UTF-8 cannot encode a surrogate, so the only way in
+ * is a `\u0000` or `\uD800`–`\uDFFF` escape: false means no string in the value needs scanning. Finds
+ * the `\u` pairs with `indexOf` (no decoding; evidence text is full of other escapes such as `\n`); a `u`
+ * after an escaped backslash (an even run of backslashes) is text, not an escape.
+ */
+export function jsonTextMayHoldUnstorable(text: Uint8Array): boolean {
+  const buf = Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
+  for (let i = buf.indexOf('\\u'); i !== -1; i = buf.indexOf('\\u', i + 2)) {
+    let run = 1;
+    while (i - run >= 0 && buf[i - run] === BACKSLASH) run++;
+    if (run % 2 === 0) continue; // "\\\\u": an escaped backslash, then the letter u
+    const h0 = hexValue(buf[i + 2]);
+    const h1 = hexValue(buf[i + 3]);
+    if (h0 === 0 && h1 === 0 && hexValue(buf[i + 4]) === 0 && hexValue(buf[i + 5]) === 0) return true; // \u0000
+    if (h0 === 0xd && h1 >= 8) return true; // \uD800–\uDFFF
+  }
+  return false;
 }
 
 const SAFE = new WeakSet<object>();

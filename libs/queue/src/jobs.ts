@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { SnapshotSchema } from '../../contracts/src';
 
@@ -29,7 +30,11 @@ export const BATCH_ITEM_OVERHEAD_BYTES = 100;
  * been written by an older deploy, so consumers re-parse them with these schemas.
  */
 export const Jobs = {
-  /** A snapshot accepted by the API, with the host it authenticated as. */
+  /**
+   * A snapshot accepted by the API, with the host it authenticated as. In Redis the snapshot may also be
+   * its gzip body (`snapshotGzip`, base64): consumers pass the payload through {@link inflateSnapshotPayload}
+   * before this schema.
+   */
   'snapshot.normalize': z.object({
     hostId: z.uuid(),
     receivedAt: z.iso.datetime(),
@@ -60,3 +65,44 @@ export const Jobs = {
 } as const;
 export type JobName = keyof typeof Jobs;
 export type JobData<N extends JobName> = z.infer<(typeof Jobs)[N]>;
+
+/** Largest snapshot a queued gzip body may inflate to (the API's body limit is far below; this only bounds a forged job). */
+export const MAX_INFLATED_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+/** A queued snapshot payload whose `snapshotGzip` could not be turned back into a snapshot. */
+export class SnapshotPayloadError extends Error {
+  override readonly name = 'SnapshotPayloadError';
+}
+
+/**
+ * A 'snapshot.normalize' payload (also a 'snapshot.batch' item) with its snapshot as JSON: a payload that
+ * carries `snapshotGzip` (base64 of the agent's gzip body, what the API enqueues for gzip requests) gets
+ * `snapshot` = that body inflated and parsed, and loses `snapshotGzip`; anything else is returned as it is
+ * (the schema judges it). Throws {@link SnapshotPayloadError} naming what is wrong when the base64, the gzip
+ * stream or the JSON in it is broken (a poison payload: retrying cannot fix it).
+ */
+export function inflateSnapshotPayload(data: unknown): unknown {
+  if (data === null || typeof data !== 'object' || !('snapshotGzip' in data)) return data;
+  const { snapshotGzip, snapshotId: _id, collectedAt: _at, ...rest } = data as { snapshotGzip: unknown; snapshotId?: unknown; collectedAt?: unknown };
+  if (typeof snapshotGzip !== 'string') throw new SnapshotPayloadError('snapshotGzip: expected a base64 string');
+  let text: string;
+  try {
+    text = gunzipSync(Buffer.from(snapshotGzip, 'base64'), { maxOutputLength: MAX_INFLATED_SNAPSHOT_BYTES }).toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark (the API's decoder dropped it too)
+  } catch (e) {
+    throw new SnapshotPayloadError(`snapshotGzip: the gzip body could not be inflated: ${(e as Error).message}`);
+  }
+  try {
+    return { ...rest, snapshot: JSON.parse(text) as unknown };
+  } catch (e) {
+    throw new SnapshotPayloadError(`snapshotGzip: the inflated body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The snapshot id and collectedAt a payload names, without inflating a gzip one (undefined when it has none). */
+export function snapshotKeysOf(data: unknown): { snapshotId?: string; collectedAt?: string } {
+  if (data === null || typeof data !== 'object') return {};
+  const d = data as { snapshotId?: unknown; collectedAt?: unknown; snapshot?: { snapshotId?: unknown; collectedAt?: unknown } | null };
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { snapshotId: str(d.snapshot?.snapshotId) ?? str(d.snapshotId), collectedAt: str(d.snapshot?.collectedAt) ?? str(d.collectedAt) };
+}

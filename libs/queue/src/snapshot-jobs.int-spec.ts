@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { redisConnection } from './connection';
-import { Jobs, QueueName } from './jobs';
-import { addSnapshotBatch, snapshotBatchBytes } from './snapshot-jobs';
+import { inflateSnapshotPayload, Jobs, QueueName, snapshotKeysOf } from './jobs';
+import { addSnapshotBatch, batchItemBytes, snapshotBatchBytes } from './snapshot-jobs';
 import { deleteKeysByPrefix, testQueuePrefix, TEST_REDIS_URL } from './testing/test-redis';
 
 let prefix: string;
@@ -43,6 +44,29 @@ describe(addSnapshotBatch.name, () => {
       expect(one.snapshot.evidence?.['xl-info.txt']).toBe('xen_version : 4.17\n"q" é');
     }
     expect(JSON.parse(snapshotBatchBytes(items).toString('utf8'))).toEqual(job?.data);
+  });
+
+  it('a gzip item goes in as base64 beside its id and collectedAt, and inflates back to the snapshot (a BOM dropped)', async () => {
+    const id = randomUUID();
+    const text = snapshotText(id);
+    const gz = gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    const item = { hostId: randomUUID(), receivedAt: '2026-11-25T10:00:01.000Z', snapshotGzip: gz, snapshotId: id, collectedAt: '2026-11-25T10:00:00Z' };
+    const job = await queue.getJob(await addSnapshotBatch(queue, [item]));
+    const [raw] = Jobs['snapshot.batch'].parse(job?.data).items;
+    expect(raw).toEqual({ hostId: item.hostId, receivedAt: item.receivedAt, snapshotId: id, collectedAt: item.collectedAt, snapshotGzip: gz.toString('base64') });
+    expect(snapshotKeysOf(raw)).toEqual({ snapshotId: id, collectedAt: item.collectedAt });
+    const one = Jobs['snapshot.normalize'].parse(inflateSnapshotPayload(raw));
+    expect(one).toEqual({ hostId: item.hostId, receivedAt: item.receivedAt, snapshot: Jobs['snapshot.normalize'].shape.snapshot.parse(JSON.parse(text)) });
+    expect(batchItemBytes(item)).toBeGreaterThanOrEqual(JSON.stringify(raw).length);
+  });
+
+  it('inflateSnapshotPayload names what is broken, and passes other payloads through', () => {
+    expect(() => inflateSnapshotPayload({ snapshotGzip: 12 })).toThrow('snapshotGzip: expected a base64 string');
+    expect(() => inflateSnapshotPayload({ snapshotGzip: 'bm90IGd6aXA=' })).toThrow(/^snapshotGzip: the gzip body could not be inflated: /);
+    expect(() => inflateSnapshotPayload({ snapshotGzip: gzipSync('{"a":').toString('base64') })).toThrow(/^snapshotGzip: the inflated body is not JSON: /);
+    const plain = { hostId: 'h', snapshot: { snapshotId: 's' } };
+    expect(inflateSnapshotPayload(plain)).toBe(plain);
+    expect(inflateSnapshotPayload(null)).toBe(null);
   });
 
   it('refuses an empty batch and one over the item cap, without touching Redis', async () => {

@@ -22,16 +22,31 @@ class PreserializedJob extends Job {
   }
 }
 
-/** One snapshot of a `snapshot.batch` job: the host it authenticated as, when it arrived, and its JSON. */
-export interface SnapshotBatchItem {
+/**
+ * One snapshot of a `snapshot.batch` job: the host it authenticated as, when it arrived, and its JSON — or,
+ * for a body the agent sent gzip-compressed, those compressed bytes as they came (with the snapshot id and
+ * collectedAt the API read from them, so consumers can order and name the item without inflating it).
+ */
+export type SnapshotBatchItem = {
   hostId: string;
   receivedAt: string;
-  /**
-   * The snapshot's JSON text or UTF-8 bytes, spliced into the job as is. It MUST be one complete JSON
-   * value that `JSON.parse` accepted (surrounding whitespace is fine; a UTF-8 byte-order mark is dropped).
-   */
-  snapshotJson: string | Uint8Array;
-}
+} & (
+  | {
+      /**
+       * The snapshot's JSON text or UTF-8 bytes, spliced into the job as is. It MUST be one complete JSON
+       * value that `JSON.parse` accepted (surrounding whitespace is fine; a UTF-8 byte-order mark is dropped).
+       */
+      snapshotJson: string | Uint8Array;
+      snapshotGzip?: undefined;
+    }
+  | {
+      /** A gzip stream that inflates to such a JSON value (written to the job in base64). */
+      snapshotGzip: Uint8Array;
+      snapshotId: string;
+      collectedAt: string;
+      snapshotJson?: undefined;
+    }
+);
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const OPEN = Buffer.from('{"items":[');
@@ -39,15 +54,23 @@ const CLOSE = Buffer.from(']}');
 const COMMA = Buffer.from(',');
 const END_ITEM = Buffer.from('}');
 
+const base64Of = (b: Uint8Array): string => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('base64');
+
 /**
- * The UTF-8 bytes of a `snapshot.batch` payload ({@link Jobs}: `{"items":[{hostId, receivedAt, snapshot}, …]}`)
- * with each snapshot's own bytes spliced in: one copy of each body, no `JSON.stringify`, no escaping.
+ * The UTF-8 bytes of a `snapshot.batch` payload ({@link Jobs}: `{"items":[{hostId, receivedAt, snapshot}, …]}`,
+ * or `{hostId, receivedAt, snapshotId, collectedAt, snapshotGzip}` for a compressed body) with each
+ * snapshot's own bytes spliced in: one copy of each body, no `JSON.stringify` of it, no escaping.
  */
 export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buffer {
   const parts: Uint8Array[] = [OPEN];
   items.forEach((it, i) => {
     if (i > 0) parts.push(COMMA);
-    parts.push(Buffer.from(`{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},"snapshot":`));
+    const head = `{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},`;
+    if (it.snapshotGzip !== undefined) {
+      parts.push(Buffer.from(`${head}"snapshotId":${JSON.stringify(it.snapshotId)},"collectedAt":${JSON.stringify(it.collectedAt)},"snapshotGzip":"${base64Of(it.snapshotGzip)}"}`));
+      return;
+    }
+    parts.push(Buffer.from(`${head}"snapshot":`));
     let body = typeof it.snapshotJson === 'string' ? Buffer.from(it.snapshotJson) : it.snapshotJson;
     if (body.length >= 3 && body[0] === BOM[0] && body[1] === BOM[1] && body[2] === BOM[2]) body = body.subarray(3);
     parts.push(body, END_ITEM);
@@ -69,9 +92,16 @@ export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<Snapsh
   return job!.id!;
 }
 
-/** The bytes one item adds to a batch payload (its JSON + {@link BATCH_ITEM_OVERHEAD_BYTES}). */
+/** What a gzip item's envelope adds besides the values: `,"snapshotId":"",` `"collectedAt":"",` `"snapshotGzip":""` (a JSON item has `"snapshot":`). */
+const GZIP_ITEM_KEYS_BYTES = 48;
+
+/** The bytes one item adds to a batch payload (its JSON, or its gzip bytes in base64, + {@link BATCH_ITEM_OVERHEAD_BYTES}). */
 export const batchItemBytes = (item: SnapshotBatchItem): number =>
-  (typeof item.snapshotJson === 'string' ? Buffer.byteLength(item.snapshotJson) : item.snapshotJson.byteLength) + BATCH_ITEM_OVERHEAD_BYTES;
+  (item.snapshotGzip !== undefined
+    ? Math.ceil(item.snapshotGzip.byteLength / 3) * 4 + item.snapshotId.length + item.collectedAt.length + GZIP_ITEM_KEYS_BYTES
+    : typeof item.snapshotJson === 'string'
+      ? Buffer.byteLength(item.snapshotJson)
+      : item.snapshotJson.byteLength) + BATCH_ITEM_OVERHEAD_BYTES;
 
 /**
  * How many of `sizes` (bytes per item, in order) go into the next batch: at least one, at most

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { SnapshotSchema, type Snapshot } from '../../../../libs/contracts/src';
+import { SnapshotSchema, snapshotWireJson, type Snapshot } from '../../../../libs/contracts/src';
 import type { Logger } from '../log';
 import { syncDir, writeFileAtomic } from '../state/atomic-write';
 
@@ -48,7 +48,7 @@ export class Spool {
     const at = Date.parse(snapshot.collectedAt);
     sequence = (sequence + 1) % 1_000_000;
     const name = `${String(Number.isNaN(at) ? Date.now() : at).padStart(14, '0')}-${String(sequence).padStart(6, '0')}-${snapshot.snapshotId}.json.gz`;
-    const body = gzipSync(Buffer.from(JSON.stringify(snapshot), 'utf8'));
+    const body = gzipSync(Buffer.from(snapshotWireJson(snapshot), 'utf8'));
     const file = path.join(this.dir, name);
     await writeFileAtomic(file, body, 0o600);
     await this.enforceLimits();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { gunzip } from 'node:zlib';
-import { withRawJson } from './raw-json';
+import { withRawGzip, withRawJson } from './raw-json';
 
 type Done = (err: Error | null, body?: unknown) => void;
 
@@ -79,7 +79,13 @@ export function registerJsonParser(fastify: FastifyInstance, limit: number): voi
         if (code === 'ERR_BUFFER_TOO_LARGE') return done(httpError(413, 'payload_too_large', `decompressed body exceeds the limit of ${limit} bytes`));
         return done(httpError(400, 'invalid_gzip', `the gzip body could not be decompressed: ${err.message}`));
       }
-      parse(out, done);
+      let value: unknown;
+      try {
+        value = withRawGzip(parseJsonBody(out), buf); // the ingest enqueues the compressed body as it came
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, value);
     });
   });
 }

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { getEnv } from '../../../../libs/config/src';
-import { SnapshotSchema, SUPPORTED_SCHEMA_VERSIONS } from '../../../../libs/contracts/src';
+import { SnapshotFieldsSchema, SUPPORTED_SCHEMA_VERSIONS } from '../../../../libs/contracts/src';
 import { Principal } from '../auth/principal';
 import { ApiError } from '../common/api-error';
 import { TokenBucketLimiter } from '../common/rate-limiter';
-import { rawJsonOf } from '../common/raw-json';
+import { rawGzipOf, rawJsonOf } from '../common/raw-json';
 import { parseBody } from '../common/validation';
 import { MetricsService } from './metrics.service';
 import { SnapshotQueueService } from './snapshot-queue.service';
@@ -54,7 +54,10 @@ export class SnapshotIngestService {
     if (typeof version === 'number' && !SUPPORTED_SCHEMA_VERSIONS.includes(version)) {
       throw new ApiError('unsupported_schema_version', `schemaVersion ${version} is not supported; supported: ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`);
     }
-    const snap = parseBody(SnapshotSchema, body);
+    // SnapshotSchema's fields; its JSON-safety refinement is parseBody's single walk over the body (strings
+    // scanned only when the body's text could hold an unstorable one).
+    const rawJson = rawJsonOf(body);
+    const snap = parseBody(SnapshotFieldsSchema, body, { rawJson });
     if (snap.host.machineId !== principal.machineId) {
       throw new ApiError('forbidden', `host.machineId ${JSON.stringify(snap.host.machineId)} is not the host this token was issued to`);
     }
@@ -70,11 +73,16 @@ export class SnapshotIngestService {
       throw new ApiError('rate_limited', `too many snapshots from this host (limit ${this.perMinute} per minute)`, { 'Retry-After': String(rate.retryAfterSec) });
     }
     // The body's own bytes when the parser kept them: the worker re-validates them with the same schema.
-    const status = await this.queue.submit(snap.snapshotId, {
-      hostId: principal.hostId,
-      receivedAt: new Date(now).toISOString(),
-      snapshotJson: rawJsonOf(body) ?? JSON.stringify(snap),
-    });
+    // What goes into the job: the agent's gzip body as it came (a quarter of the bytes through Redis, and
+    // the worker inflates it), else the body's own JSON bytes; the worker re-validates either with the same schema.
+    const receivedAt = new Date(now).toISOString();
+    const gzip = rawGzipOf(body);
+    const status = await this.queue.submit(
+      snap.snapshotId,
+      gzip
+        ? { hostId: principal.hostId, receivedAt, snapshotGzip: gzip, snapshotId: snap.snapshotId, collectedAt: snap.collectedAt }
+        : { hostId: principal.hostId, receivedAt, snapshotJson: rawJson ?? JSON.stringify(snap) },
+    );
     this.metrics.countIngest(status);
     return { snapshotId: snap.snapshotId, status };
   }

@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Jobs, QueueName, redisConnection, SNAPSHOT_QUEUE_KEEP } from '../../../../libs/queue/src';
+import { Jobs, QueueName, redisConnection, SNAPSHOT_QUEUE_KEEP, snapshotKeysOf } from '../../../../libs/queue/src';
 import { PoisonJobError } from '../errors';
 import type { WorkerMetrics } from '../metrics/worker-metrics';
 import type { NotificationOutbox } from '../notifications/notification-outbox';
@@ -189,7 +189,7 @@ export function groupByHost(items: readonly unknown[]): unknown[][] {
     else groups.set(hostId, [item]);
   }
   const at = (item: unknown): number => {
-    const t = Date.parse(String((item as { snapshot?: { collectedAt?: unknown } }).snapshot?.collectedAt));
+    const t = Date.parse(String(snapshotKeysOf(item).collectedAt)); // a gzip item names it beside its body
     return Number.isNaN(t) ? Number.POSITIVE_INFINITY : t;
   };
   for (const g of groups.values()) if (g.length > 1) g.sort((a, b) => at(a) - at(b));

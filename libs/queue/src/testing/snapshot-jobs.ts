@@ -1,4 +1,5 @@
 import type { Job, JobType, Queue } from 'bullmq';
+import { inflateSnapshotPayload } from '../jobs';
 
 /** One snapshot payload found in the queue ({hostId, receivedAt, snapshot}). */
 export interface QueuedSnapshot {
@@ -10,11 +11,11 @@ export interface QueuedSnapshot {
 /** Whether a job carries snapshots ('snapshot.batch' from the API, or a single 'snapshot.normalize'). */
 export const isSnapshotJob = (job: Job | undefined | null): job is Job => job?.name === 'snapshot.batch' || job?.name === 'snapshot.normalize';
 
-/** The snapshot payloads a job carries (none for other jobs). */
+/** The snapshot payloads a job carries (none for other jobs), gzip bodies inflated. */
 export function snapshotsOfJob(job: Job | undefined | null): QueuedSnapshot[] {
   if (!job) return [];
-  if (job.name === 'snapshot.normalize') return [job.data as QueuedSnapshot];
-  if (job.name === 'snapshot.batch') return ((job.data as { items?: QueuedSnapshot[] }).items ?? []).filter((i) => i && typeof i === 'object');
+  if (job.name === 'snapshot.normalize') return [inflateSnapshotPayload(job.data) as QueuedSnapshot];
+  if (job.name === 'snapshot.batch') return ((job.data as { items?: unknown[] }).items ?? []).filter((i) => i && typeof i === 'object').map((i) => inflateSnapshotPayload(i) as QueuedSnapshot);
   return [];
 }
 

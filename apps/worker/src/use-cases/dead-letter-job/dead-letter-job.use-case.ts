@@ -1,12 +1,20 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import type { DeadLetterRepository } from '../../../../../libs/db/src/repositories/dead-letter.repository';
-import type { JobData } from '../../../../../libs/queue/src';
+import { inflateSnapshotPayload, snapshotKeysOf, type JobData } from '../../../../../libs/queue/src';
 
 /** The snapshot id of a payload, when it has one (payloads that failed the schema may not). */
 export function snapshotIdOf(data: unknown): string | undefined {
-  const id = (data as { snapshot?: { snapshotId?: unknown } } | null)?.snapshot?.snapshotId;
-  return typeof id === 'string' ? id.slice(0, 64) : undefined;
+  return snapshotKeysOf(data).snapshotId?.slice(0, 64);
+}
+
+/** A snapshot payload as people read it: a gzip body inflated to its JSON when it can be, else as it came. */
+function readable(payload: unknown): unknown {
+  try {
+    return inflateSnapshotPayload(payload);
+  } catch {
+    return payload; // the reason says why it could not be read
+  }
 }
 
 /**
@@ -21,8 +29,9 @@ export class DeadLetterJobUseCase {
     private readonly queue: Queue,
   ) {}
 
-  async execute(queueName: string, jobName: string, payload: unknown, reason: string): Promise<void> {
-    const snapshotId = snapshotIdOf(payload);
+  async execute(queueName: string, jobName: string, parked: unknown, reason: string): Promise<void> {
+    const payload = readable(parked);
+    const snapshotId = snapshotIdOf(parked);
     const errors: unknown[] = [];
     await this.repo.insert(this.pool, { queue: queueName, snapshotId: snapshotId ?? null, reason, payload }).catch((e: unknown) => errors.push(e));
     const data: JobData<'dead-letter'> = { queue: queueName, jobName, ...(snapshotId ? { snapshotId } : {}), reason, payload };

@@ -3,7 +3,7 @@ import type { Snapshot } from '../../../../../libs/contracts/src';
 import type { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
 import type { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
 import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
-import { Jobs } from '../../../../../libs/queue/src';
+import { inflateSnapshotPayload, Jobs } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
 import type { Verdicts } from '../../../../../libs/contracts/src';
 import { PoisonJobError } from '../../errors';
@@ -53,7 +53,13 @@ export class NormalizeSnapshotUseCase {
   ) {}
 
   async execute(data: unknown): Promise<NormalizeResult> {
-    const parsed = Jobs['snapshot.normalize'].safeParse(data);
+    let payload: unknown;
+    try {
+      payload = inflateSnapshotPayload(data); // a gzip body as the agent sent it → its JSON
+    } catch (e) {
+      throw new PoisonJobError('schema', (e as Error).message, { cause: e });
+    }
+    const parsed = Jobs['snapshot.normalize'].safeParse(payload);
     if (!parsed.success) throw new PoisonJobError('schema', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { hostId, receivedAt, snapshot } = parsed.data;
     this.metrics.queueLag.observe(Math.max(0, (Date.now() - Date.parse(receivedAt)) / 1000));
