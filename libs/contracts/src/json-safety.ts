@@ -105,24 +105,28 @@ function hexValue(b: number | undefined): number {
   return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }
 
+/** Whether the `u` at `j` starts a `\\u` escape: an odd run of backslashes right before it (an even run is escaped backslashes). */
+function isEscapeU(buf: Buffer, j: number): boolean {
+  let run = 0;
+  while (j - 1 - run >= 0 && buf[j - 1 - run] === BACKSLASH) run++;
+  return run % 2 === 1;
+}
+
 /**
  * Whether a value `JSON.parse` made of this UTF-8 JSON text (which a strict, fatal UTF-8 decoder
  * accepted) could hold a string or key that {@link unstorableText} refuses. JSON text cannot carry a raw
  * NUL (control characters must be escaped) and strict UTF-8 cannot encode a surrogate, so the only way in
- * is a `\u0000` or `\uD800`–`\uDFFF` escape: false means no string in the value needs scanning. Finds
- * the `\u` pairs with `indexOf` (no decoding; evidence text is full of other escapes such as `\n`); a `u`
- * after an escaped backslash (an even run of backslashes) is text, not an escape.
+ * is a `\u0000` or `\uD800`–`\uDFFF` escape: false means no string in the value needs scanning. Looks for
+ * `u0000`, `ud` and `uD` with `indexOf` (no decoding; a needle that starts with the backslash would stop at
+ * every `\n` of the evidence text, ~2× slower) and keeps the hits that are escapes.
  */
 export function jsonTextMayHoldUnstorable(text: Uint8Array): boolean {
   const buf = Buffer.isBuffer(text) ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
-  for (let i = buf.indexOf('\\u'); i !== -1; i = buf.indexOf('\\u', i + 2)) {
-    let run = 1;
-    while (i - run >= 0 && buf[i - run] === BACKSLASH) run++;
-    if (run % 2 === 0) continue; // "\\\\u": an escaped backslash, then the letter u
-    const h0 = hexValue(buf[i + 2]);
-    const h1 = hexValue(buf[i + 3]);
-    if (h0 === 0 && h1 === 0 && hexValue(buf[i + 4]) === 0 && hexValue(buf[i + 5]) === 0) return true; // \u0000
-    if (h0 === 0xd && h1 >= 8) return true; // \uD800–\uDFFF
+  for (let j = buf.indexOf('u0000'); j !== -1; j = buf.indexOf('u0000', j + 1)) if (isEscapeU(buf, j)) return true;
+  for (const needle of ['ud', 'uD']) {
+    for (let j = buf.indexOf(needle); j !== -1; j = buf.indexOf(needle, j + 1)) {
+      if (hexValue(buf[j + 2]) >= 8 && hexValue(buf[j + 3]) >= 0 && isEscapeU(buf, j)) return true; // \uD800–\uDFFF
+    }
   }
   return false;
 }

@@ -3,7 +3,8 @@ import { getEnv } from '../../../../libs/config/src';
 import { TokenRepository } from '../../../../libs/db/src/repositories/token.repository';
 import { Principal } from '../auth/principal';
 import { ApiError } from '../common/api-error';
-import { API_TOKEN_PREFIX, hashToken, HOST_TOKEN_PREFIX, safeEqual } from '../common/tokens';
+import { timingSafeEqual } from 'node:crypto';
+import { API_TOKEN_PREFIX, hashToken, HOST_TOKEN_PREFIX } from '../common/tokens';
 import { TtlCache } from '../common/ttl-cache';
 
 type Cached = { principal: Principal; expiresAt: number | null } | null;
@@ -16,20 +17,21 @@ type Cached = { principal: Principal; expiresAt: number | null } | null;
 @Injectable()
 export class AuthService {
   private readonly cache: TtlCache<Cached>;
-  private readonly adminToken: string;
+  /** SHA-256 of the admin token: each request's token is hashed once and that digest compared in constant time. */
+  private readonly adminTokenHash: Buffer;
 
   constructor(private readonly tokens: TokenRepository) {
     const env = getEnv();
     this.cache = new TtlCache<Cached>(env.VIRTCAP_TOKEN_CACHE_TTL);
-    this.adminToken = env.VIRTCAP_ADMIN_TOKEN;
+    this.adminTokenHash = Buffer.from(hashToken(env.VIRTCAP_ADMIN_TOKEN), 'hex');
   }
 
   async authenticate(header: string | undefined): Promise<Principal> {
     const m = header === undefined ? null : /^Bearer +(\S{1,512})$/i.exec(header);
     if (!m) throw new ApiError('unauthorized', 'missing or malformed Authorization header (expected "Bearer <token>")', { 'WWW-Authenticate': 'Bearer' });
     const token = m[1];
-    if (safeEqual(token, this.adminToken)) return { kind: 'api', role: 'admin', tokenId: null };
     const hash = hashToken(token);
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) return { kind: 'api', role: 'admin', tokenId: null };
     let entry = this.cache.get(hash);
     if (entry === undefined) {
       entry = await this.lookup(token, hash);
