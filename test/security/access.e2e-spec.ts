@@ -133,8 +133,10 @@ describe('authorization: 403 for the wrong kind of token', () => {
     const tokens = readFileSync('apps/ingest-api/src/common/tokens.ts', 'utf8');
     expect(tokens).toMatch(/timingSafeEqual\(createHash\('sha256'\)\.update\(a\)\.digest\(\), createHash\('sha256'\)\.update\(b\)\.digest\(\)\)/);
     const auth = readFileSync('apps/ingest-api/src/services/auth.service.ts', 'utf8');
-    expect(auth).toContain('safeEqual(token, this.adminToken)');
+    // The request's token is hashed once; that digest is compared with the admin token's digest, then looked up.
+    expect(auth).toContain("this.adminTokenHash = Buffer.from(hashToken(env.VIRTCAP_ADMIN_TOKEN), 'hex')");
     expect(auth).toContain('const hash = hashToken(token)');
+    expect(auth).toContain("timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)");
     expect(auth).not.toMatch(/token\s*===|===\s*this\.adminToken|adminToken\s*===/);
     const enrollSvc = readFileSync('apps/ingest-api/src/services/enroll.service.ts', 'utf8');
     expect(enrollSvc).toContain('safeEqual(req.enrollSecret, getEnv().VIRTCAP_ENROLL_SECRET)');
