@@ -1,9 +1,10 @@
 /**
  * `npm run bench:ingest`: throughput of POST /v1/snapshots on the real API (built output, child process)
  * against a bare Fastify 5 route that only parses the same JSON body (child process), same machine, same
- * run. autocannon (in this process) drives 64 connections on loopback for 10 s per target (two interleaved
- * rounds of 5 s, so load from other processes hits both alike), after a 2 s warm-up,
- * with ~22 KB snapshot bodies built from corpus captures and a unique snapshotId per request. A throwaway
+ * run. autocannon (in this process) drives 64 connections on loopback for 20 s per target (four interleaved
+ * rounds of 5 s, so load from other processes hits both alike; BENCH_DURATION_S, BENCH_ROUNDS), after a 2 s
+ * warm-up, with ~22 KB snapshot bodies built from corpus captures (the agent's wire JSON) and a unique
+ * snapshotId per request, gzip-compressed as agents send them (`--identity`: plain JSON bodies). A throwaway
  * database and Redis prefix are created and removed. Results are printed and appended to
  * docs/benchmarks.md under "## Ingest API (npm run bench:ingest)".
  *
@@ -15,7 +16,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -45,16 +47,24 @@ const autocannon = createRequire(__filename)('autocannon') as Autocannon;
 
 const ROOT = resolve(__dirname, '../..');
 const CONNECTIONS = 64;
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 /**
- * `--gzip` (or BENCH_GZIP=1): send what agents send — `Content-Encoding: gzip` bodies (gzipSync at zlib's
- * default level, as the agent's spool writes them), from a pool built before the run with a unique
- * snapshotId each; the bare route then gunzips (async zlib, as the API does) before parsing: the same body.
+ * Default: send what agents send — `Content-Encoding: gzip` bodies (gzipSync at zlib's default level, as the
+ * agent's spool writes them), from a pool built before the run with a unique snapshotId each; the bare route
+ * then gunzips (async zlib, as the API does) before parsing: the same body. `--identity` (or BENCH_GZIP=0):
+ * uncompressed JSON bodies (`--gzip` is accepted and is the default).
  */
-const GZIP = process.argv.includes('--gzip') || process.env.BENCH_GZIP === '1';
-const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 40_000);
+const GZIP = !(process.argv.includes('--identity') || process.env.BENCH_GZIP === '0');
+/** Gzip bodies built before the run: each API request takes the next one, so none is a resend while the pool lasts (the run says how many wrapped). */
+const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 120_000);
 const WARMUP_S = 2;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/**
+ * BENCH_RATE=N: offer N requests/s to each target instead of as many as it takes. Neither target nor the
+ * machine is saturated then, so the CPU per request (printed for both) moves much less from run to run
+ * than the saturated req/s: the figure for comparing two versions of the API.
+ */
+const FIXED_RATE = Number(process.env.BENCH_RATE ?? 0);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 const ENROLL_SECRET = randomBytes(24).toString('hex');
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
 const SECTION = '## Ingest API (npm run bench:ingest)';
@@ -130,14 +140,26 @@ async function measured(pid: number, redis: Redis, cpu: Cpu, run: () => Promise<
   return res;
 }
 
-/** Pre-built gzip bodies (GZIP mode), used round-robin: unique snapshot ids until the pool wraps around. */
+/**
+ * Pre-built gzip bodies (GZIP mode), each with its own snapshotId. The API takes them in order (`apiNext`),
+ * so its answers are all `queued`, not `duplicate`, until the pool wraps (counted, and printed with the
+ * result); the bare route, which does not care, cycles through the same bodies on its own cursor.
+ */
 let gzipPool: Buffer[] = [];
-let gzipNext = 0;
+let apiNext = 0;
+let bareNext = 0;
 
-function buildGzipPool(machineId: string): void {
+async function buildGzipPool(machineId: string): Promise<void> {
   const template = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
   const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
-  gzipPool = Array.from({ length: GZIP_POOL }, () => gzipSync(head + randomUUID() + tail));
+  const gz = promisify(gzip);
+  gzipPool = new Array<Buffer>(GZIP_POOL);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = next++; i < GZIP_POOL; i = next++) gzipPool[i] = await gz(head + randomUUID() + tail); // zlib's default level, as the agent's spool
+    }),
+  );
 }
 
 async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
@@ -147,10 +169,11 @@ async function cannon(url: string, token: string | null, machineId: string, seco
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (GZIP) headers['content-encoding'] = 'gzip';
   if (token) headers.authorization = `Bearer ${token}`;
-  const body = GZIP ? () => gzipPool[gzipNext++ % gzipPool.length]! : () => head + randomUUID() + tail;
+  const body = !GZIP ? () => head + randomUUID() + tail : token ? () => gzipPool[apiNext++ % gzipPool.length]! : () => gzipPool[bareNext++ % gzipPool.length]!;
   return autocannon({
     url,
     connections: CONNECTIONS,
+    ...(FIXED_RATE > 0 ? { overallRate: FIXED_RATE } : {}),
     duration: seconds,
     method: 'POST',
     headers,
@@ -240,7 +263,7 @@ async function main(): Promise<void> {
 
     if (GZIP) {
       console.log(`building ${GZIP_POOL} gzip bodies…`);
-      buildGzipPool(machineId);
+      await buildGzipPool(machineId);
     }
     console.log(`warm-up ${WARMUP_S} s each…`);
     await cannon(`${bare}/v1/snapshots`, null, machineId, WARMUP_S);
@@ -264,10 +287,14 @@ async function main(): Promise<void> {
     const bareRes = combine(bareRounds);
     const apiRes = combine(apiRounds);
     const ratio = apiRes.requests.average / bareRes.requests.average;
-    const bodyBytes = JSON.stringify(snapshotBody(machineId, { dir: 'amd-broken-ivrs' })).length;
+    // BullMQ numbers jobs from one counter: jobs made for the API's queued snapshots (warm-up included).
+    const jobsMade = Number((await redisInfo.get(`${prefix}:${QueueName.Snapshots}:id`)) ?? 0);
+    const snapshotsQueued = Number(await redisInfo.eval(`return #redis.call('KEYS', ARGV[1])`, 0, `${prefix}:ingest:seen:*`));
+    const bodyBytes = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs' })).length;
+    const resent = GZIP ? Math.max(0, apiNext - GZIP_POOL) : 0; // API requests that reused a pool body (answered 'duplicate')
 
     const lines = [
-      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs)${GZIP ? `, sent gzip-compressed (${gzipPool[0]?.length ?? '?'} bytes; both targets gunzip; a pool of ${GZIP_POOL} bodies, unique snapshotId per request until it wraps)` : ', identity encoding, unique snapshotId per request'}; API and bare server are child processes, autocannon shares the machine.`,
+      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs)${GZIP ? `, sent gzip-compressed (${gzipPool[0]?.length ?? '?'} bytes; both targets gunzip; a pool of ${GZIP_POOL} bodies: the API got ${Math.min(apiNext, GZIP_POOL)} distinct snapshotIds${resent > 0 ? ` and ${resent} resends (answered duplicate: enlarge BENCH_GZIP_POOL)` : ', no resends'})` : ', identity encoding, unique snapshotId per request'}; API and bare server are child processes, autocannon shares the machine.`,
       '',
       '| target | req/s | p50 ms | p99 ms | status codes |',
       '|---|---|---|---|---|',
@@ -275,6 +302,8 @@ async function main(): Promise<void> {
       row('virtcap API POST /v1/snapshots (auth, zod, dedupe, enqueue)', apiRes),
       '',
       `**Ratio API / bare: ${ratio.toFixed(2)}** (target ≥ 0.6).`,
+      '',
+      `Queue: ${snapshotsQueued} snapshots in ${jobsMade} \`snapshot.batch\` jobs (${(snapshotsQueued / Math.max(1, jobsMade)).toFixed(1)} a job).`,
       '',
       `CPU per answered request (the steadier figure on a shared machine: time waiting for a core is not counted): bare Fastify ${Math.round(bareUs)} µs; API process ${Math.round(apiUs)} µs + Redis ${Math.round(redisUs)} µs (Redis CPU during the API rounds minus during the bare rounds, per request) = ${Math.round(apiUs + redisUs)} µs. **CPU ratio bare / (API + Redis): ${cpuRatio.toFixed(2)}.**`,
     ];

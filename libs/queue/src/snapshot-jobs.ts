@@ -53,6 +53,7 @@ const OPEN = Buffer.from('{"items":[');
 const CLOSE = Buffer.from(']}');
 const COMMA = Buffer.from(',');
 const END_ITEM = Buffer.from('}');
+const END_STRING_ITEM = Buffer.from('"}');
 
 const base64Of = (b: Uint8Array): string => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('base64');
 
@@ -67,7 +68,8 @@ export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buf
     if (i > 0) parts.push(COMMA);
     const head = `{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},`;
     if (it.snapshotGzip !== undefined) {
-      parts.push(Buffer.from(`${head}"snapshotId":${JSON.stringify(it.snapshotId)},"collectedAt":${JSON.stringify(it.collectedAt)},"snapshotGzip":"${base64Of(it.snapshotGzip)}"}`));
+      parts.push(Buffer.from(`${head}"snapshotId":${JSON.stringify(it.snapshotId)},"collectedAt":${JSON.stringify(it.collectedAt)},"snapshotGzip":"`));
+      parts.push(Buffer.from(base64Of(it.snapshotGzip), 'latin1'), END_STRING_ITEM); // base64 is ASCII: a plain copy, no UTF-8 encoding pass
       return;
     }
     parts.push(Buffer.from(`${head}"snapshot":`));
