@@ -1,6 +1,6 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--encoding=gzip|json] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=0.1] [--mode=evidence|facts] [--encoding=gzip|json] [--no-api-hash] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
  * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
  * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import { Db } from '../libs/db/src/db';
 import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
-import { addSnapshotBatch, batchItemBytes, nextBatchLength, QueueName, redisConnection, snapshotJobOptions, type SnapshotBatchItem } from '../libs/queue/src';
+import { addSnapshotBatch, batchItemBytes, DERIVE_VERSION, evidenceHash, nextBatchLength, QueueName, redisConnection, snapshotJobOptions, type SnapshotBatchItem } from '../libs/queue/src';
 import { gzipSync } from 'node:zlib';
 import { deleteKeysByPrefix } from '../libs/queue/src/testing/test-redis';
 import { parseWorkerConfig } from '../apps/worker/src/config/worker-config';
@@ -53,13 +53,18 @@ const BATCH = arg('batch', 16);
  */
 const ENCODING = process.argv.find((a) => a.startsWith('--encoding='))?.slice(11) ?? 'gzip';
 if (ENCODING !== 'gzip' && ENCODING !== 'json') throw new Error(`--encoding=${ENCODING}: expected gzip or json`);
+/** `--no-api-hash`: items without the API's evidence hash (as an API older than this field enqueued them). */
+const HASHED = !process.argv.includes('--no-api-hash');
 
 /** One queued item for `snapshot`, as the API would enqueue the agent's request for it. */
 function queuedItem(hostId: string, snapshot: { snapshotId: string; collectedAt?: unknown }): SnapshotBatchItem {
   const receivedAt = new Date().toISOString();
   const json = snapshotWireJson(snapshot);
-  if (ENCODING === 'json') return { hostId, receivedAt, snapshotJson: json };
-  return { hostId, receivedAt, snapshotGzip: gzipSync(json), snapshotId: snapshot.snapshotId, collectedAt: String(snapshot.collectedAt) };
+  // The API's evidence hash of the body it validated (untimed here, as the API's work is).
+  const valid = SnapshotSchema.parse(snapshot);
+  const evidence = HASHED && valid.evidence && Object.keys(valid.evidence).length > 0 ? { hash: evidenceHash(valid), deriveVersion: DERIVE_VERSION } : undefined;
+  if (ENCODING === 'json') return { hostId, receivedAt, evidence, snapshotJson: json };
+  return { hostId, receivedAt, evidence, snapshotGzip: gzipSync(json), snapshotId: snapshot.snapshotId, collectedAt: String(snapshot.collectedAt) };
 }
 
 /** One report of `hostId` at `at` with BIOS version `bios`, in the chosen mode. */
@@ -212,7 +217,7 @@ async function main(): Promise<void> {
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
-    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
     console.log(`  outcomes: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
     const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
     console.log(`  CPU ms per snapshot during the timed drains: bench+worker process ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);

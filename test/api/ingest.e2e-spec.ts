@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { snapshotBody } from '../../bench/ingest-bodies';
-import { snapshotWireJson } from '../../libs/contracts/src';
+import { SnapshotSchema, snapshotWireJson } from '../../libs/contracts/src';
+import { DERIVE_VERSION, evidenceHash } from '../../libs/queue/src';
 import { findSnapshotJobs } from '../../libs/queue/src/testing/snapshot-jobs';
 import { Api, ADMIN_TOKEN, bearer, enroll, ENROLL_SECRET, startApi } from './harness';
 
@@ -88,7 +89,15 @@ describe('POST /v1/snapshots', () => {
     expect(res.json().status).toBe('queued');
     const [found] = await findSnapshotJobs(api.queue, body.snapshotId);
     const raw = (found!.job.data as { items: Record<string, unknown>[] }).items.find((i) => i.snapshotId === body.snapshotId)!;
-    expect(raw).toEqual({ hostId, receivedAt: expect.any(String), snapshotId: body.snapshotId, collectedAt: body.collectedAt, snapshotGzip: gz.toString('base64') });
+    expect(raw).toEqual({
+      hostId,
+      receivedAt: expect.any(String),
+      evidenceHash: evidenceHash(SnapshotSchema.parse(body)), // the worker records an unchanged report from it alone
+      deriveVersion: DERIVE_VERSION,
+      snapshotId: body.snapshotId,
+      collectedAt: body.collectedAt,
+      snapshotGzip: gz.toString('base64'),
+    });
     expect(found!.item.snapshot).toEqual(JSON.parse(JSON.stringify(body))); // inflated, it is the body as sent
   });
 

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, type QueueEvents } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { snapshotWireJson } from '../../libs/contracts/src';
+import { SnapshotSchema, snapshotWireJson } from '../../libs/contracts/src';
+import { snapshotBody } from '../../bench/ingest-bodies';
 import type { TestDatabase } from '../../libs/db/src/testing/test-db';
-import { addSnapshotBatch, QueueName, redisConnection, type SnapshotBatchItem } from '../../libs/queue/src';
+import { addSnapshotBatch, DERIVE_VERSION, evidenceHash, QueueName, redisConnection, type SnapshotBatchItem } from '../../libs/queue/src';
 import { TEST_REDIS_URL } from '../../libs/queue/src/testing/test-redis';
 import { newHost as newHostRow, startWorkerHarness, type WorkerHarness } from './harness';
 import { snapshotFor, type HostShape } from './snapshots';
@@ -98,6 +99,35 @@ describe('worker: snapshot.batch jobs', () => {
     expect(byId.get(brokenId)!.payload.snapshotGzip).toBe(Buffer.from('not gzip at all').toString('base64')); // kept as it came
     expect(byId.get(orphan.snapshotId)!.reason).toMatch(/^missing_host: /);
     expect(byId.get(orphan.snapshotId)!.payload.snapshot?.snapshotId).toBe(orphan.snapshotId); // stored readable, inflated
+  });
+
+  it("with the API's evidence hash an unchanged report is recorded from the envelope alone (the body is not read); another DERIVE_VERSION's hash or a hash that does not match are not trusted", async () => {
+    const a = await newHost();
+    const at = (h: number) => `2026-11-24T${String(h).padStart(2, '0')}:00:00.000Z`;
+    const first = SnapshotSchema.parse(snapshotBody('m-env', { dir: 'intel-vtd-sriov', collectedAt: at(16) }));
+    const hash = evidenceHash(first);
+    const run = async (item: SnapshotBatchItem) => (await queue.getJob(await addSnapshotBatch(queue, [item])))!.waitUntilFinished(events, 30_000);
+    const envelope = (collectedAt: string, snapshotId: string = randomUUID()) => ({ hostId: a, receivedAt: new Date().toISOString(), snapshotId, collectedAt });
+    const gz = (snap: object) => gzipSync(snapshotWireJson(snap));
+
+    // The first report is a change (a new host): the body is read, and the hash stored is the worker's own.
+    expect(await run({ ...envelope(first.collectedAt, first.snapshotId), evidence: { hash, deriveVersion: DERIVE_VERSION }, snapshotGzip: gz(first) })).toEqual({ items: 1, outcomes: { changed: 1 } });
+    const row = async () => (await tdb.db.pool.query('SELECT evidence_hash, last_snapshot_id FROM hosts WHERE id = $1', [a])).rows[0];
+    expect((await row()).evidence_hash).toBe(hash);
+
+    // Same hash, newer: unchanged, although this body would not even inflate.
+    const same = envelope(at(17));
+    expect(await run({ ...same, evidence: { hash, deriveVersion: DERIVE_VERSION }, snapshotGzip: Buffer.from('never read') })).toEqual({ items: 1, outcomes: { unchanged: 1 } });
+    expect((await row()).last_snapshot_id).toBe(same.snapshotId);
+
+    // A hash made under another DERIVE_VERSION is ignored: the body is read (this one is broken: dead-lettered).
+    const skew = envelope(at(18));
+    expect(await run({ ...skew, evidence: { hash, deriveVersion: DERIVE_VERSION + 1 }, snapshotGzip: Buffer.from('read this time') })).toEqual({ items: 1, outcomes: { dead_lettered: 1 } });
+
+    // A hash the host does not have (wrong, or the API's function differs): the body decides, and it is unchanged.
+    const again = SnapshotSchema.parse(snapshotBody('m-env', { dir: 'intel-vtd-sriov', collectedAt: at(19) }));
+    expect(await run({ ...envelope(again.collectedAt, again.snapshotId), evidence: { hash: 'f'.repeat(64), deriveVersion: DERIVE_VERSION }, snapshotGzip: gz(again) })).toEqual({ items: 1, outcomes: { unchanged: 1 } });
+    expect((await row()).last_snapshot_id).toBe(again.snapshotId);
   });
 
   it('a malformed envelope is poison as a whole: dead-lettered once, not retried', async () => {

@@ -2,3 +2,5 @@ export * from './connection';
 export * from './jobs';
 export * from './snapshot-jobs';
 export * from './bullmq-fixes';
+export * from './evidence-hash';
+export * from './canonical-json';

@@ -83,7 +83,13 @@ export class SnapshotPayloadError extends Error {
  */
 export function inflateSnapshotPayload(data: unknown): unknown {
   if (data === null || typeof data !== 'object' || !('snapshotGzip' in data)) return data;
-  const { snapshotGzip, snapshotId: _id, collectedAt: _at, ...rest } = data as { snapshotGzip: unknown; snapshotId?: unknown; collectedAt?: unknown };
+  const { snapshotGzip, snapshotId: _id, collectedAt: _at, evidenceHash: _h, deriveVersion: _v, ...rest } = data as {
+    snapshotGzip: unknown;
+    snapshotId?: unknown;
+    collectedAt?: unknown;
+    evidenceHash?: unknown;
+    deriveVersion?: unknown;
+  };
   if (typeof snapshotGzip !== 'string') throw new SnapshotPayloadError('snapshotGzip: expected a base64 string');
   let text: string;
   try {
@@ -105,4 +111,29 @@ export function snapshotKeysOf(data: unknown): { snapshotId?: string; collectedA
   const d = data as { snapshotId?: unknown; collectedAt?: unknown; snapshot?: { snapshotId?: unknown; collectedAt?: unknown } | null };
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return { snapshotId: str(d.snapshot?.snapshotId) ?? str(d.snapshotId), collectedAt: str(d.snapshot?.collectedAt) ?? str(d.collectedAt) };
+}
+
+const QueuedEvidenceSchema = z.object({
+  hostId: z.uuid(),
+  receivedAt: z.iso.datetime(),
+  snapshotId: z.uuid(),
+  collectedAt: z.iso.datetime({ offset: true }),
+  evidenceHash: z.string().regex(/^[0-9a-f]{64}$/),
+  deriveVersion: z.number().int(),
+});
+
+/** What an item says about its snapshot without the body: enough to record an unchanged report. */
+export type QueuedEvidence = z.infer<typeof QueuedEvidenceSchema>;
+
+/**
+ * The envelope of a snapshot payload that carries the API's evidence hash (`evidenceHash`, `deriveVersion`):
+ * host, times, snapshot id and the hash, validated; undefined when the payload has none or any of it is
+ * malformed (the consumer then reads the body as usual). A JSON item's id and collectedAt are read from its
+ * (already parsed) snapshot; a gzip item names them beside the body, which is not inflated here.
+ */
+export function queuedEvidenceOf(data: unknown): QueuedEvidence | undefined {
+  if (data === null || typeof data !== 'object' || !('evidenceHash' in data)) return undefined;
+  const d = data as Record<string, unknown>;
+  const r = QueuedEvidenceSchema.safeParse({ ...d, ...snapshotKeysOf(data) });
+  return r.success ? r.data : undefined;
 }

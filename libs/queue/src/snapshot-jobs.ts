@@ -1,5 +1,6 @@
 import { Job, type JobJson, type Queue } from 'bullmq';
 import { BATCH_ITEM_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from './jobs';
+import type { DERIVE_VERSION, evidenceHash } from './evidence-hash';
 
 const JSON_BYTES = Symbol('virtcap.jobJsonBytes');
 interface Carrier {
@@ -30,6 +31,11 @@ class PreserializedJob extends Job {
 export type SnapshotBatchItem = {
   hostId: string;
   receivedAt: string;
+  /**
+   * The snapshot's {@link evidenceHash} as the API computed it from the body it validated, with the
+   * {@link DERIVE_VERSION} it used: the worker recognises an unchanged report from it without reading the body.
+   */
+  evidence?: { hash: string; deriveVersion: number };
 } & (
   | {
       /**
@@ -66,7 +72,8 @@ export function snapshotBatchBytes(items: ReadonlyArray<SnapshotBatchItem>): Buf
   const parts: Uint8Array[] = [OPEN];
   items.forEach((it, i) => {
     if (i > 0) parts.push(COMMA);
-    const head = `{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},`;
+    const hash = it.evidence ? `"evidenceHash":${JSON.stringify(it.evidence.hash)},"deriveVersion":${Number(it.evidence.deriveVersion)},` : '';
+    const head = `{"hostId":${JSON.stringify(it.hostId)},"receivedAt":${JSON.stringify(it.receivedAt)},${hash}`;
     if (it.snapshotGzip !== undefined) {
       parts.push(Buffer.from(`${head}"snapshotId":${JSON.stringify(it.snapshotId)},"collectedAt":${JSON.stringify(it.collectedAt)},"snapshotGzip":"`));
       parts.push(Buffer.from(base64Of(it.snapshotGzip), 'latin1'), END_STRING_ITEM); // base64 is ASCII: a plain copy, no UTF-8 encoding pass
@@ -94,11 +101,15 @@ export async function addSnapshotBatch(queue: Queue, items: ReadonlyArray<Snapsh
   return job!.id!;
 }
 
+/** What `"evidenceHash":"<64 hex>","deriveVersion":N,` adds to an item. */
+const EVIDENCE_HASH_BYTES = 110;
+
 /** What a gzip item's envelope adds besides the values: `,"snapshotId":"",` `"collectedAt":"",` `"snapshotGzip":""` (a JSON item has `"snapshot":`). */
 const GZIP_ITEM_KEYS_BYTES = 48;
 
 /** The bytes one item adds to a batch payload (its JSON, or its gzip bytes in base64, + {@link BATCH_ITEM_OVERHEAD_BYTES}). */
 export const batchItemBytes = (item: SnapshotBatchItem): number =>
+  (item.evidence ? EVIDENCE_HASH_BYTES : 0) +
   (item.snapshotGzip !== undefined
     ? Math.ceil(item.snapshotGzip.byteLength / 3) * 4 + item.snapshotId.length + item.collectedAt.length + GZIP_ITEM_KEYS_BYTES
     : typeof item.snapshotJson === 'string'

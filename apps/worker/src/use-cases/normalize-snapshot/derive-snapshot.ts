@@ -3,8 +3,7 @@ import type { AcpiFindingRow, FirmwareIdentity, HostCurrentUpdate, PciDeviceRow,
 import { buildHostFacts } from '../../../../../libs/evidence/src/host-facts';
 import type { EvidenceBundle, HostFacts } from '../../../../../libs/evidence/src/host-facts';
 import { computeVerdicts } from '../../../../../libs/verdicts/src';
-import { createHash } from 'node:crypto';
-import { canonicalJson, contentHash } from './canonical-json';
+import { canonicalJson, contentHash } from '../../../../../libs/queue/src/canonical-json';
 
 /** Everything the worker stores for one snapshot, derived on the server (the agent's verdicts are ignored). */
 export interface DerivedSnapshot {
@@ -23,36 +22,8 @@ export interface DerivedSnapshot {
   acpi: AcpiFindingRow[];
 }
 
-/**
- * Version of what {@link deriveSnapshot} makes of the same input. BUMP IT whenever a parser in
- * libs/evidence, a rule in libs/verdicts or this file changes its output: it is part of every evidence
- * hash, so after a bump each host's next report is re-derived once (and stored if its content changed)
- * instead of being waved through as "same evidence as last time".
- */
-export const DERIVE_VERSION = 2;
-
-/**
- * sha256 (hex) of everything {@link deriveSnapshot} reads: the raw evidence when present (else the
- * agent's facts, canonical JSON), the boot id and {@link DERIVE_VERSION}. Equal hashes mean equal derived
- * content, so an unchanged report can be recognised without parsing anything. Evidence entries are
- * hashed in key order with length prefixes (no separator can be forged by file contents); no JSON is built.
- */
-export function evidenceHash(snapshot: Pick<Snapshot, 'bootId' | 'evidence' | 'facts'>): string {
-  const h = createHash('sha256').update(`virtcap-derive:${DERIVE_VERSION}\nboot:${snapshot.bootId.length}:${snapshot.bootId}\n`);
-  const ev = snapshot.evidence;
-  const keys = ev ? Object.keys(ev) : [];
-  if (ev && keys.length > 0) {
-    h.update('evidence\n');
-    for (const k of keys.sort()) {
-      const v = ev[k]!;
-      h.update(`${k.length}:${k}${v.length}:`);
-      h.update(v);
-    }
-  } else {
-    h.update('facts\n').update(canonicalJson(snapshot.facts));
-  }
-  return h.digest('hex');
-}
+// The evidence hash and DERIVE_VERSION live in libs/queue (the API computes the hash too, for the job).
+export { DERIVE_VERSION, evidenceHash } from '../../../../../libs/queue/src/evidence-hash';
 
 /** Raw evidence as the wire carries it: text as is, binary files as `base64:<data>` (contracts RawEvidenceSchema). */
 export function decodeEvidence(evidence: Record<string, string>): EvidenceBundle {

@@ -4,14 +4,14 @@ import { RawEvidenceSchema, SCHEMA_VERSION, type Snapshot } from '../../../../..
 import type { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
 import type { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
 import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
-import { inflateSnapshotPayload, Jobs } from '../../../../../libs/queue/src';
+import { inflateSnapshotPayload, Jobs, queuedEvidenceOf } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
 import type { Verdicts } from '../../../../../libs/contracts/src';
 import { PoisonJobError } from '../../errors';
 import type { SnapshotOutcome, WorkerMetrics } from '../../metrics/worker-metrics';
 import { planAlerts } from '../raise-alerts/alert-rules';
 import type { RaiseAlertsUseCase } from '../raise-alerts/raise-alerts.use-case';
-import { deriveSnapshot, evidenceHash, type DerivedSnapshot } from './derive-snapshot';
+import { DERIVE_VERSION, deriveSnapshot, evidenceHash, type DerivedSnapshot } from './derive-snapshot';
 import type { IngestStatsBuffer } from './ingest-stats-buffer';
 import type { UnchangedBatcher } from './unchanged-batcher';
 import { FirmwareIdCache } from './firmware-id-cache';
@@ -71,6 +71,18 @@ export class NormalizeSnapshotUseCase {
   ) {}
 
   async execute(data: unknown): Promise<NormalizeResult> {
+    // The API hashed the evidence of the body it validated (same function, same DERIVE_VERSION): an unchanged
+    // report is recorded from the envelope alone — the body is not inflated, parsed or validated again.
+    const queued = queuedEvidenceOf(data);
+    let refused: string | undefined; // an evidence hash the batcher already refused for this report
+    if (queued && queued.deriveVersion === DERIVE_VERSION) {
+      const { hostId, receivedAt, snapshotId, collectedAt } = queued;
+      if (await this.batcher.touch({ hostId, snapshotId, evidenceHash: queued.evidenceHash, contentHash: null, collectedAt, receivedAt })) {
+        this.observeLag(receivedAt);
+        return this.done({ snapshotId, hostId, outcome: 'unchanged', events: [], deliveryIds: [] });
+      }
+      refused = queued.evidenceHash; // not unchanged: the body is read below (and its hash computed here, for what is stored)
+    }
     let payload: unknown;
     try {
       payload = inflateSnapshotPayload(data); // a gzip body as the agent sent it → its JSON
@@ -85,7 +97,8 @@ export class NormalizeSnapshotUseCase {
     if (probe.success && Object.keys(probe.data.snapshot.evidence).length > 0) {
       const { hostId, receivedAt, snapshot: s } = probe.data;
       evHash = evidenceHash({ bootId: s.bootId, evidence: s.evidence, facts: {} });
-      if (await this.batcher.touch({ hostId, snapshotId: s.snapshotId, evidenceHash: evHash, contentHash: null, collectedAt: s.collectedAt, receivedAt })) {
+      const touch = { hostId, snapshotId: s.snapshotId, evidenceHash: evHash, contentHash: null, collectedAt: s.collectedAt, receivedAt };
+      if (evHash !== refused && (await this.batcher.touch(touch))) {
         this.observeLag(receivedAt);
         return this.done({ snapshotId: s.snapshotId, hostId, outcome: 'unchanged', events: [], deliveryIds: [] });
       }
