@@ -9,7 +9,6 @@ import { RaiseAlertsUseCase } from '../../apps/worker/src/use-cases/raise-alerts
 import type { Db } from '../../libs/db/src/db';
 import { AlertRepository } from '../../libs/db/src/repositories/alert.repository';
 import { DeadLetterRepository } from '../../libs/db/src/repositories/dead-letter.repository';
-import { EventRepository } from '../../libs/db/src/repositories/event.repository';
 import { HostRepository } from '../../libs/db/src/repositories/host.repository';
 import { SnapshotWriteRepository } from '../../libs/db/src/repositories/snapshot-write.repository';
 import type { EvidenceBundle } from '../../libs/evidence/src/host-facts';
@@ -78,7 +77,7 @@ export function createSeeder(db: Db) {
   const stats = new IngestStatsBuffer(db.pool, snapshots, 60_000);
   const batcher = new UnchangedBatcher(db.pool, snapshots, 5);
   const alerts = new AlertRepository();
-  const normalize = new NormalizeSnapshotUseCase(db.pool, snapshots, new EventRepository(), alerts, new RaiseAlertsUseCase(alerts, [], metrics), batcher, stats, metrics);
+  const normalize = new NormalizeSnapshotUseCase(db.pool, snapshots, new RaiseAlertsUseCase(alerts, [], metrics), batcher, stats, metrics);
   const hostIds: Record<string, string> = {};
   const report = async (hostname: string, labels: Record<string, string>, bundle: EvidenceBundle, at: Date, bootId = 'boot-1') => {
     hostIds[hostname] ??= (await hosts.enroll({ machineId: `machine-${hostname}`, hostname, labels, tokenHash: randomUUID() })).hostId;

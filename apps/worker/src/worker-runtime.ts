@@ -51,7 +51,7 @@ export class WorkerRuntime {
     this.batcher = new UnchangedBatcher(pool, snapshots, config.WORKER_BATCH_WINDOW_MS);
     this.stats = new IngestStatsBuffer(pool, snapshots);
     const raise = new RaiseAlertsUseCase(alerts, channels, this.metrics);
-    this.normalize = new NormalizeSnapshotUseCase(pool, snapshots, events, alerts, raise, this.batcher, this.stats, this.metrics);
+    this.normalize = new NormalizeSnapshotUseCase(pool, snapshots, raise, this.batcher, this.stats, this.metrics);
     this.sweep = new SweepStaleHostsUseCase(pool, alerts, this.outbox, channels, env.VIRTCAP_STALE_AFTER, this.metrics);
     const deadLetter = new DeadLetterJobUseCase(pool, new DeadLetterRepository(), this.deadLetterQueue);
     this.snapshotProcessor = new SnapshotProcessor(env.REDIS_URL, prefix, env.WORKER_CONCURRENCY, this.normalize, this.sweep, deadLetter, this.outbox, this.stats, this.metrics);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { snapshotBody } from '../../../../../bench/ingest-bodies';
 import { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
-import { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
 import { SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
 import { createTestDatabase, type TestDatabase } from '../../../../../libs/db/src/testing/test-db';
 import { WorkerMetrics } from '../../metrics/worker-metrics';
@@ -48,7 +47,7 @@ beforeAll(async () => {
   batcher = new UnchangedBatcher(t.db.pool, repo, 10);
   const stats = new IngestStatsBuffer(t.db.pool, repo, 60_000);
   const alerts = new AlertRepository();
-  sut = new NormalizeSnapshotUseCase(t.db.pool, repo, new EventRepository(), alerts, new RaiseAlertsUseCase(alerts, [], metrics), batcher, stats, metrics);
+  sut = new NormalizeSnapshotUseCase(t.db.pool, repo, new RaiseAlertsUseCase(alerts, [], metrics), batcher, stats, metrics);
 });
 afterAll(async () => {
   await batcher?.drain();

@@ -1,8 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { RawEvidenceSchema, SCHEMA_VERSION, type Snapshot } from '../../../../../libs/contracts/src';
-import type { AlertRepository } from '../../../../../libs/db/src/repositories/alert.repository';
-import type { EventRepository } from '../../../../../libs/db/src/repositories/event.repository';
 import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
 import { inflateSnapshotPayload, Jobs, queuedEvidenceOf } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
@@ -62,8 +60,6 @@ export class NormalizeSnapshotUseCase {
   constructor(
     private readonly pool: Pool,
     private readonly snapshots: SnapshotWriteRepository,
-    private readonly events: EventRepository,
-    private readonly alerts: AlertRepository,
     private readonly raiseAlerts: RaiseAlertsUseCase,
     private readonly batcher: UnchangedBatcher,
     private readonly stats: IngestStatsBuffer,
