@@ -52,5 +52,7 @@ export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 export function splitLines(text: string): { lines: string[]; truncated: boolean } {
   const truncated = text.length > MAX_TEXT_BYTES;
   const body = truncated ? text.slice(0, MAX_TEXT_BYTES) : text;
-  return { lines: body.replace(/\u00a0/g, ' ').split(/\r\n|\r|\n/), truncated };
+  const spaced = body.includes('\u00a0') ? body.replace(/\u00a0/g, ' ') : body;
+  // Most captures have no CR: a plain split is several times faster than the regex, with the same lines.
+  return { lines: spaced.includes('\r') ? spaced.split(/\r\n|\r|\n/) : spaced.split('\n'), truncated };
 }
