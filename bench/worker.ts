@@ -29,6 +29,7 @@ import { WorkerRuntime } from '../apps/worker/src/worker-runtime';
 import { SnapshotSchema, snapshotWireJson } from '../libs/contracts/src';
 import { snapshotFor } from '../test/worker/snapshots';
 import { snapshotBody } from './ingest-bodies';
+import { startProcess, type Proc, WORKER_MAIN } from '../test/e2e/stack';
 import { Session } from 'node:inspector/promises';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -53,6 +54,12 @@ const BATCH = arg('batch', 16);
  */
 const ENCODING = process.argv.find((a) => a.startsWith('--encoding='))?.slice(11) ?? 'gzip';
 if (ENCODING !== 'gzip' && ENCODING !== 'json') throw new Error(`--encoding=${ENCODING}: expected gzip or json`);
+/**
+ * `--procs=N`: drain with N worker processes, as the worker is deployed (one process per core; the bench
+ * process runs one, N-1 more are the built `dist/apps/worker/src/main.js`). The baseline already runs its
+ * INSERTs on up to WORKER_CONCURRENCY connections at once, i.e. on every core PostgreSQL has. Default 1.
+ */
+const PROCS = arg('procs', 1);
 /** `--no-api-hash`: items without the API's evidence hash (as an API older than this field enqueued them). */
 const HASHED = !process.argv.includes('--no-api-hash');
 
@@ -109,6 +116,33 @@ function serverCpuDelta(a: ReturnType<typeof serverCpu>, b: ReturnType<typeof se
   return r;
 }
 const CONCURRENCY = Number(process.env.WORKER_CONCURRENCY ?? 16);
+let stopExtra: () => Promise<void> = async () => undefined;
+
+/** CPU seconds a process has used (Linux /proc; 0 when it is gone). */
+function procCpuSec(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The environment of an extra worker process: this run's database and queue prefix, no metrics port, no alert channels. */
+function workerEnv(databaseUrl: string, prefix: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL,
+    VIRTCAP_QUEUE_PREFIX: prefix,
+    VIRTCAP_ENROLL_SECRET: randomBytes(18).toString('base64url'),
+    VIRTCAP_ADMIN_TOKEN: randomBytes(18).toString('base64url'),
+    WORKER_CONCURRENCY: String(CONCURRENCY),
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
+}
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function main(): Promise<void> {
@@ -142,6 +176,22 @@ async function main(): Promise<void> {
     await db.pool.query(`CREATE TABLE raw_bench (id uuid PRIMARY KEY, host_id uuid, collected_at timestamptz, content_hash text, facts jsonb, verdicts jsonb)`);
     await runtime.start({ schedule: false, notifications: false });
     const done = async () => (await runtime.metrics.snapshots.get()).values.reduce((n, v) => n + v.value, 0);
+    const extra: Proc[] = [];
+    for (let i = 1; i < PROCS; i++) extra.push(startProcess(WORKER_MAIN, workerEnv(url, prefix)));
+    stopExtra = () => Promise.all(extra.map((w) => w.stop())).then(() => undefined);
+    for (const w of extra) {
+      for (let t = 0; !w.output().includes('consuming with concurrency'); t++) {
+        if (t > 300 || w.child.exitCode !== null) throw new Error(`a worker process did not start:\n${w.output()}`);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    // With several processes the queue itself is paused while a round is enqueued, and a round is over when
+    // nothing is left in it (a job completes after its snapshots are committed).
+    const drained = async () => {
+      const c = await queue.getJobCounts('waiting', 'active', 'prioritized');
+      return c.waiting + c.active + c.prioritized === 0;
+    };
+    const extraCpu = () => extra.reduce((sum, w) => sum + procCpuSec(w.child.pid!), 0);
 
     // Interleaved rounds (load from other processes hits both alike): enqueue a slice (untimed), drain it
     // with the worker (timed), then insert the same rows raw (timed).
@@ -159,6 +209,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const slice = specs.slice(r * per, (r + 1) * per);
       await runtime.snapshotProcessor.pause();
+      if (PROCS > 1) await queue.pause();
       // As the API enqueues: `snapshot.batch` jobs of up to BATCH snapshots and MAX_BATCH_BYTES (libs/queue
       // nextBatchLength, the API's own rule), each snapshot's JSON text spliced in.
       for (let i = 0; i < slice.length; i += BATCH * 16) {
@@ -176,13 +227,19 @@ async function main(): Promise<void> {
       if (session) await session.post('Profiler.start');
       const s0 = serverCpu();
       const c0 = process.cpuUsage();
+      const e0 = extraCpu();
       const t = process.hrtime.bigint();
       runtime.snapshotProcessor.resume();
-      while ((await done()) < target) await new Promise((res) => setTimeout(res, 20));
+      if (PROCS > 1) {
+        await queue.resume();
+        while (!(await drained())) await new Promise((res) => setTimeout(res, 20));
+      } else {
+        while ((await done()) < target) await new Promise((res) => setTimeout(res, 20));
+      }
       workerSec += Number(process.hrtime.bigint() - t) / 1e9;
       const c1 = process.cpuUsage(c0);
       const sd = serverCpuDelta(s0, serverCpu());
-      cpu.node += (c1.user + c1.system) / 1e6;
+      cpu.node += (c1.user + c1.system) / 1e6 + (extraCpu() - e0);
       cpu.postgres += sd.postgres;
       cpu.redis += sd.redis;
       if (session) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
@@ -214,16 +271,18 @@ async function main(): Promise<void> {
     }
     session?.disconnect();
     const outcomes = Object.fromEntries((await runtime.metrics.snapshots.get()).values.map((v) => [v.labels.outcome, v.value]));
+    await stopExtra();
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
     console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
-    console.log(`  outcomes: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
+    console.log(`  outcomes${PROCS > 1 ? ` (of this process; ${PROCS} worker processes drained)` : ''}: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
     const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
-    console.log(`  CPU ms per snapshot during the timed drains: bench+worker process ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
+    console.log(`  CPU ms per snapshot during the timed drains: ${PROCS > 1 ? `bench+worker process and ${PROCS - 1} more worker process(es)` : 'bench+worker process'} ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
     console.log(`| normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio |`);
     console.log(`| ${workerRate.toFixed(0)} | ${rawRate.toFixed(0)} | ${(workerRate / rawRate).toFixed(2)} |`);
   } finally {
+    await stopExtra().catch(() => undefined);
     await queue.close();
     await db.close();
     await dropDatabase(name);
