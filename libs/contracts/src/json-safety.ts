@@ -43,24 +43,22 @@ export function replaceNul(s: string): string {
 /**
  * Every problem in `value` (up to `maxIssues`), in document order of discovery. Keys are checked like
  * strings; `forbidPrototypeKeys` also reports `__proto__` keys and `constructor.prototype`;
- * `skipStringValues` checks only structure and keys (when a schema checks the values, see {@link jsonSafe});
  * `textKnownStorable` checks only structure (and prototype keys): no string or key is scanned, for a
  * value parsed from JSON text that {@link jsonTextMayHoldUnstorable} cleared.
  */
 export function findJsonIssues(
   value: unknown,
-  opts: { maxDepth?: number; forbidPrototypeKeys?: boolean; maxIssues?: number; skipStringValues?: boolean; textKnownStorable?: boolean } = {},
+  opts: { maxDepth?: number; forbidPrototypeKeys?: boolean; maxIssues?: number; textKnownStorable?: boolean } = {},
 ): JsonIssue[] {
   const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH;
-  const keys = !opts.textKnownStorable;
-  const strings = keys && !opts.skipStringValues;
+  const text = !opts.textKnownStorable;
   const maxIssues = opts.maxIssues ?? 20;
   const issues: JsonIssue[] = [];
   const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
   while (stack.length > 0 && issues.length < maxIssues) {
     const { v, path } = stack.pop()!;
     if (typeof v === 'string') {
-      if (!strings) continue;
+      if (!text) continue;
       const why = unstorableText(v);
       if (why) issues.push({ path, message: why });
       continue;
@@ -73,7 +71,7 @@ export function findJsonIssues(
     if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) {
         const x = v[i];
-        if ((x !== null && typeof x === 'object') || (strings && typeof x === 'string')) stack.push({ v: x, path: [...path, i] });
+        if ((x !== null && typeof x === 'object') || (text && typeof x === 'string')) stack.push({ v: x, path: [...path, i] });
       }
       continue;
     }
@@ -81,7 +79,7 @@ export function findJsonIssues(
     for (let i = names.length - 1; i >= 0; i--) {
       const k = names[i]!;
       const x = (v as Record<string, unknown>)[k];
-      const why = keys ? unstorableText(k) : undefined;
+      const why = text ? unstorableText(k) : undefined;
       if (why) issues.push({ path: [...path, k], message: `key ${why}` });
       if (opts.forbidPrototypeKeys) {
         if (k === '__proto__') issues.push({ path: [...path, k], message: 'a "__proto__" key is not allowed' });
@@ -89,7 +87,7 @@ export function findJsonIssues(
           issues.push({ path: [...path, k], message: 'a "constructor" key with a "prototype" member is not allowed' });
         }
       }
-      if ((x !== null && typeof x === 'object') || (strings && typeof x === 'string')) stack.push({ v: x, path: [...path, k] });
+      if ((x !== null && typeof x === 'object') || (text && typeof x === 'string')) stack.push({ v: x, path: [...path, k] });
     }
   }
   return issues.slice(0, maxIssues);
@@ -129,20 +127,4 @@ export function jsonTextMayHoldUnstorable(text: Uint8Array): boolean {
     }
   }
   return false;
-}
-
-const SAFE = new WeakSet<object>();
-
-/**
- * Marks a schema whose own refinement already runs {@link findJsonIssues} over its output (string values
- * included), so the API's generic pre-check can skip the string scan for it ({@link isJsonSafe}).
- */
-export function jsonSafe<S extends object>(schema: S): S {
-  SAFE.add(schema);
-  return schema;
-}
-
-/** Whether {@link jsonSafe} marked this schema. */
-export function isJsonSafe(schema: object): boolean {
-  return SAFE.has(schema);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findJsonIssues, jsonSafe } from './json-safety';
+import { findJsonIssues } from './json-safety';
 import { VerdictsSchema } from './verdicts';
 
 /** Current snapshot wire-format version. The API accepts {@link SUPPORTED_SCHEMA_VERSIONS}. */
@@ -59,15 +59,13 @@ export const SnapshotFieldsSchema = z.object({
   evidence: RawEvidenceSchema.optional(),
 });
 
-export const SnapshotSchema = jsonSafe(
-  SnapshotFieldsSchema
-    // Facts are a loose object, so NUL characters, lone surrogates or absurd nesting could hide anywhere:
-    // PostgreSQL would refuse them in the worker after the API said 202 (see json-safety.ts).
-    .superRefine((snap, ctx) => {
-      for (const issue of findJsonIssues(snap)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    })
-    .meta({ id: 'Snapshot' }),
-);
+export const SnapshotSchema = SnapshotFieldsSchema
+  // Facts are a loose object, so NUL characters, lone surrogates or absurd nesting could hide anywhere:
+  // PostgreSQL would refuse them in the worker after the API said 202 (see json-safety.ts).
+  .superRefine((snap, ctx) => {
+    for (const issue of findJsonIssues(snap)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  })
+  .meta({ id: 'Snapshot' });
 
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 export type SnapshotInput = z.input<typeof SnapshotSchema>;

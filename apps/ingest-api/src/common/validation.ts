@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findJsonIssues, isJsonSafe, jsonTextMayHoldUnstorable } from '../../../../libs/contracts/src';
+import { findJsonIssues, jsonTextMayHoldUnstorable } from '../../../../libs/contracts/src';
 import { ApiError } from './api-error';
 
 const MAX_DETAILS = 50;
@@ -18,10 +18,9 @@ function invalid(details: { path: string; message: string }[]): ApiError {
  * strings when that text cannot hold an unstorable one.
  */
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown, opts: { rawJson?: Uint8Array } = {}): z.infer<S> {
-  // A jsonSafe schema scans string values itself (once, also on the agent and in the worker); structure and keys are checked here.
   // With the JSON text the body was parsed from, no string or key is scanned unless the text holds an escape that could make an unstorable one.
   const textKnownStorable = opts.rawJson !== undefined && !jsonTextMayHoldUnstorable(opts.rawJson);
-  const unsafe = findJsonIssues(body, { forbidPrototypeKeys: true, skipStringValues: isJsonSafe(schema), textKnownStorable });
+  const unsafe = findJsonIssues(body, { forbidPrototypeKeys: true, textKnownStorable });
   if (unsafe.length > 0) throw invalid(unsafe.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
   const r = schema.safeParse(body);
   if (r.success) return r.data;
