@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import { Db } from '../libs/db/src/db';
 import { migrate } from '../libs/db/src/migrate/migrate';
 import { admin, dropDatabase, urlFor } from '../libs/db/src/testing/pg-admin';
-import { addSnapshotBatch, batchItemBytes, DERIVE_VERSION, evidenceHash, nextBatchLength, QueueName, redisConnection, snapshotJobOptions, type SnapshotBatchItem } from '../libs/queue/src';
+import { addSnapshotBatch, batchItemBytes, nextBatchLength, QueueName, redisConnection, snapshotBatchItem, snapshotJobOptions, type SnapshotBatchItem } from '../libs/queue/src';
 import { gzipSync } from 'node:zlib';
 import { deleteKeysByPrefix } from '../libs/queue/src/testing/test-redis';
 import { parseWorkerConfig } from '../apps/worker/src/config/worker-config';
@@ -64,14 +64,11 @@ const PROCS = arg('procs', 1);
 const HASHED = !process.argv.includes('--no-api-hash');
 
 /** One queued item for `snapshot`, as the API would enqueue the agent's request for it. */
-function queuedItem(hostId: string, snapshot: { snapshotId: string; collectedAt?: unknown }): SnapshotBatchItem {
-  const receivedAt = new Date().toISOString();
+function queuedItem(hostId: string, snapshot: object): SnapshotBatchItem {
   const json = snapshotWireJson(snapshot);
-  // The API's evidence hash of the body it validated (untimed here, as the API's work is).
-  const valid = SnapshotSchema.parse(snapshot);
-  const evidence = HASHED && valid.evidence && Object.keys(valid.evidence).length > 0 ? { hash: evidenceHash(valid), deriveVersion: DERIVE_VERSION } : undefined;
-  if (ENCODING === 'json') return { hostId, receivedAt, evidence, snapshotJson: json };
-  return { hostId, receivedAt, evidence, snapshotGzip: gzipSync(json), snapshotId: snapshot.snapshotId, collectedAt: String(snapshot.collectedAt) };
+  const valid = SnapshotSchema.parse(snapshot); // what the API has validated (untimed here, as the API's work is)
+  const item = snapshotBatchItem(hostId, new Date().toISOString(), valid, ENCODING === 'json' ? { json } : { gzip: gzipSync(json) });
+  return HASHED ? item : { ...item, evidence: undefined };
 }
 
 /** One report of `hostId` at `at` with BIOS version `bios`, in the chosen mode. */

@@ -1,6 +1,6 @@
 import { Job, type JobJson, type Queue } from 'bullmq';
 import { BATCH_ITEM_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_ITEMS } from './jobs';
-import type { DERIVE_VERSION, evidenceHash } from './evidence-hash';
+import { DERIVE_VERSION, evidenceHash } from './evidence-hash';
 
 const JSON_BYTES = Symbol('virtcap.jobJsonBytes');
 interface Carrier {
@@ -53,6 +53,24 @@ export type SnapshotBatchItem = {
       snapshotJson?: undefined;
     }
 );
+
+/**
+ * The item the API enqueues for one validated snapshot: the body as it came — its gzip bytes when it came
+ * compressed (with the snapshot id and collectedAt beside them), else its JSON — and, when the snapshot
+ * carries evidence, its {@link evidenceHash} under this {@link DERIVE_VERSION}, so the worker can record an
+ * unchanged report without reading the body.
+ */
+export function snapshotBatchItem(
+  hostId: string,
+  receivedAt: string,
+  snapshot: { snapshotId: string; collectedAt: string; bootId: string; evidence?: Record<string, string> },
+  body: { gzip: Uint8Array } | { json: string | Uint8Array },
+): SnapshotBatchItem {
+  const evidence = snapshot.evidence && Object.keys(snapshot.evidence).length > 0 ? { hash: evidenceHash(snapshot), deriveVersion: DERIVE_VERSION } : undefined;
+  return 'gzip' in body
+    ? { hostId, receivedAt, evidence, snapshotGzip: body.gzip, snapshotId: snapshot.snapshotId, collectedAt: snapshot.collectedAt }
+    : { hostId, receivedAt, evidence, snapshotJson: body.json };
+}
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const OPEN = Buffer.from('{"items":[');
