@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { RawEvidenceSchema, SCHEMA_VERSION, type Snapshot } from '../../../../../libs/contracts/src';
-import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
+import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository, UnchangedTouch } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
 import { inflateSnapshotPayload, Jobs, queuedEvidenceOf } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
 import type { Verdicts } from '../../../../../libs/contracts/src';
@@ -73,10 +73,8 @@ export class NormalizeSnapshotUseCase {
     let refused: string | undefined; // an evidence hash the batcher already refused for this report
     if (queued && queued.deriveVersion === DERIVE_VERSION) {
       const { hostId, receivedAt, snapshotId, collectedAt } = queued;
-      if (await this.batcher.touch({ hostId, snapshotId, evidenceHash: queued.evidenceHash, contentHash: null, collectedAt, receivedAt })) {
-        this.observeLag(receivedAt);
-        return this.done({ snapshotId, hostId, outcome: 'unchanged', events: [], deliveryIds: [] });
-      }
+      const r = await this.touchUnchanged({ hostId, snapshotId, evidenceHash: queued.evidenceHash, contentHash: null, collectedAt, receivedAt });
+      if (r) return r;
       refused = queued.evidenceHash; // not unchanged: the body is read below (and its hash computed here, for what is stored)
     }
     let payload: unknown;
@@ -93,11 +91,8 @@ export class NormalizeSnapshotUseCase {
     if (probe.success && Object.keys(probe.data.snapshot.evidence).length > 0) {
       const { hostId, receivedAt, snapshot: s } = probe.data;
       evHash = evidenceHash({ bootId: s.bootId, evidence: s.evidence, facts: {} });
-      const touch = { hostId, snapshotId: s.snapshotId, evidenceHash: evHash, contentHash: null, collectedAt: s.collectedAt, receivedAt };
-      if (evHash !== refused && (await this.batcher.touch(touch))) {
-        this.observeLag(receivedAt);
-        return this.done({ snapshotId: s.snapshotId, hostId, outcome: 'unchanged', events: [], deliveryIds: [] });
-      }
+      const r = evHash === refused ? undefined : await this.touchUnchanged({ hostId, snapshotId: s.snapshotId, evidenceHash: evHash, contentHash: null, collectedAt: s.collectedAt, receivedAt });
+      if (r) return r;
     }
     const parsed = Jobs['snapshot.normalize'].safeParse(payload);
     if (!parsed.success) throw new PoisonJobError('schema', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
@@ -201,6 +196,13 @@ export class NormalizeSnapshotUseCase {
 
   private rows(snapshot: Snapshot, d: DerivedSnapshot, changes: ReturnType<typeof compareSnapshots>, prevSnapshotId: string | null): ChangeRows {
     return { evidenceJson: snapshot.evidence ? JSON.stringify(snapshot.evidence) : null, pci: d.pci, sriov: d.sriov, acpi: d.acpi, events: changes, prevSnapshotId };
+  }
+
+  /** Records a report as unchanged if the batcher's guarded touch moves its host (else undefined: read on). */
+  private async touchUnchanged(t: UnchangedTouch): Promise<NormalizeResult | undefined> {
+    if (!(await this.batcher.touch(t))) return undefined;
+    this.observeLag(t.receivedAt);
+    return this.done({ snapshotId: t.snapshotId, hostId: t.hostId, outcome: 'unchanged', events: [], deliveryIds: [] });
   }
 
   private observeLag(receivedAt: string): void {
