@@ -16,8 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { crc32, deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -49,14 +48,14 @@ const ROOT = resolve(__dirname, '../..');
 const CONNECTIONS = 64;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 20);
 /**
- * Default: send what agents send — `Content-Encoding: gzip` bodies (gzipSync at zlib's default level, as the
- * agent's spool writes them), from a pool built before the run with a unique snapshotId each; the bare route
+ * Default: send what agents send — `Content-Encoding: gzip` bodies (the body deflated at zlib's default level, as the
+ * agent's spool writes it, but for the head that carries the snapshotId: see buildGzipPool), a unique snapshotId each; the bare route
  * then gunzips (async zlib, as the API does) before parsing: the same body. `--identity` (or BENCH_GZIP=0):
  * uncompressed JSON bodies (`--gzip` is accepted and is the default).
  */
 const GZIP = !(process.argv.includes('--identity') || process.env.BENCH_GZIP === '0');
-/** Gzip bodies built before the run: each API request takes the next one, so none is a resend while the pool lasts (the run says how many wrapped). */
-const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 120_000);
+/** Snapshot ids with a gzip body built before the run: each API request takes the next one, so none is a resend while they last (the run says how many wrapped). */
+const GZIP_POOL = Number(process.env.BENCH_GZIP_POOL ?? 1_000_000);
 const WARMUP_S = 2;
 /**
  * BENCH_RATE=N: offer N requests/s to each target instead of as many as it takes. Neither target nor the
@@ -141,25 +140,64 @@ async function measured(pid: number, redis: Redis, cpu: Cpu, run: () => Promise<
 }
 
 /**
- * Pre-built gzip bodies (GZIP mode), each with its own snapshotId. The API takes them in order (`apiNext`),
- * so its answers are all `queued`, not `duplicate`, until the pool wraps (counted, and printed with the
- * result); the bare route, which does not care, cycles through the same bodies on its own cursor.
+ * Gzip bodies (GZIP mode), each with its own snapshotId, as single-member gzip streams (RFC 1952) that any
+ * gunzip reads: the gzip header, a stored (uncompressed) deflate block holding the body up to and including
+ * the snapshotId, the rest of the body deflated ONCE at zlib's default level (as the agent's spool writes
+ * it; a fresh deflate stream never refers back past its own start, so it may follow any byte-aligned
+ * blocks), and the CRC-32 and length of the whole body. Building one costs a CRC over 22 KB (~3 µs), so
+ * the pool holds far more ids than a run sends (session 3's pool of 120,000 fully gzipped bodies ran out
+ * on a faster machine, and the API's later requests were resends answered `duplicate`). The API takes ids
+ * in order (`apiNext`): all its answers are `queued` unless the pool wraps (counted and printed); the bare
+ * route, which does not care, cycles on its own cursor. Both get the same bytes per id, assembled per
+ * request (one 4.6 KB copy in the load generator, for both targets alike).
  */
-let gzipPool: Buffer[] = [];
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]); // deflate, no flags, no mtime, OS unknown
+let gzipHeads = Buffer.alloc(0); // GZIP_POOL stored blocks of `headLen` bytes: 0x00, LEN, NLEN, body head with the snapshotId
+let gzipTrailers = Buffer.alloc(0); // GZIP_POOL × (CRC-32, ISIZE), little-endian
+let gzipTail = Buffer.alloc(0); // the rest of the body, raw deflate, final block
+let headLen = 0;
 let apiNext = 0;
 let bareNext = 0;
 
-async function buildGzipPool(machineId: string): Promise<void> {
-  const template = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: '00000000-0000-4000-8000-000000000000' }));
-  const [head, tail] = template.split('00000000-0000-4000-8000-000000000000');
-  const gz = promisify(gzip);
-  gzipPool = new Array<Buffer>(GZIP_POOL);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      for (let i = next++; i < GZIP_POOL; i = next++) gzipPool[i] = await gz(head + randomUUID() + tail); // zlib's default level, as the agent's spool
-    }),
-  );
+function buildGzipPool(template: string, placeholder: string): void {
+  const at = template.indexOf(placeholder) + placeholder.length;
+  const head = Buffer.from(template.slice(0, at));
+  const tail = Buffer.from(template.slice(at));
+  gzipTail = deflateRawSync(tail);
+  headLen = 5 + head.length;
+  gzipHeads = Buffer.alloc(GZIP_POOL * headLen);
+  gzipTrailers = Buffer.alloc(GZIP_POOL * 8);
+  const isize = (head.length + tail.length) >>> 0;
+  const idAt = head.length - placeholder.length;
+  for (let i = 0; i < GZIP_POOL; i++) {
+    const o = i * headLen;
+    head.write(randomUUID(), idAt, 'latin1');
+    gzipHeads[o] = 0x00; // BFINAL 0, BTYPE 00 (stored); the rest of the byte is padding
+    gzipHeads.writeUInt16LE(head.length, o + 1);
+    gzipHeads.writeUInt16LE(~head.length & 0xffff, o + 3);
+    head.copy(gzipHeads, o + 5);
+    gzipTrailers.writeUInt32LE(crc32(tail, crc32(head)) >>> 0, i * 8);
+    gzipTrailers.writeUInt32LE(isize, i * 8 + 4);
+  }
+}
+
+/** What the agent's own gzipSync makes of the same body (bytes), for the record; set by {@link checkGzipPool}. */
+let agentGzipBytes = 0;
+
+/** Refuses to run with bodies that do not inflate to the template with their own id (first, last and one between). */
+function checkGzipPool(template: string, placeholder: string): void {
+  for (const i of [0, Math.floor(GZIP_POOL / 2), GZIP_POOL - 1]) {
+    const text = gunzipSync(gzipBody(i)).toString('utf8');
+    const id = (JSON.parse(text) as { snapshotId: string }).snapshotId;
+    if (text !== template.replace(placeholder, id) || id === placeholder) throw new Error(`gzip pool body ${i} does not inflate to the template with its own snapshotId`);
+  }
+  agentGzipBytes = gzipSync(template).length;
+}
+
+/** The gzip body of pool id `i` (see {@link buildGzipPool}). */
+function gzipBody(i: number): Buffer {
+  const k = i % GZIP_POOL;
+  return Buffer.concat([GZIP_HEADER, gzipHeads.subarray(k * headLen, (k + 1) * headLen), gzipTail, gzipTrailers.subarray(k * 8, k * 8 + 8)]);
 }
 
 async function cannon(url: string, token: string | null, machineId: string, seconds: number): Promise<AutocannonResult> {
@@ -169,7 +207,7 @@ async function cannon(url: string, token: string | null, machineId: string, seco
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (GZIP) headers['content-encoding'] = 'gzip';
   if (token) headers.authorization = `Bearer ${token}`;
-  const body = !GZIP ? () => head + randomUUID() + tail : token ? () => gzipPool[apiNext++ % gzipPool.length]! : () => gzipPool[bareNext++ % gzipPool.length]!;
+  const body = !GZIP ? () => head + randomUUID() + tail : token ? () => gzipBody(apiNext++) : () => gzipBody(bareNext++);
   return autocannon({
     url,
     connections: CONNECTIONS,
@@ -263,7 +301,10 @@ async function main(): Promise<void> {
 
     if (GZIP) {
       console.log(`building ${GZIP_POOL} gzip bodies…`);
-      await buildGzipPool(machineId);
+      const placeholder = '00000000-0000-4000-8000-000000000000';
+      const template = snapshotWireJson(snapshotBody(machineId, { dir: 'amd-broken-ivrs', snapshotId: placeholder }));
+      buildGzipPool(template, placeholder);
+      checkGzipPool(template, placeholder);
     }
     console.log(`warm-up ${WARMUP_S} s each…`);
     await cannon(`${bare}/v1/snapshots`, null, machineId, WARMUP_S);
@@ -294,7 +335,7 @@ async function main(): Promise<void> {
     const resent = GZIP ? Math.max(0, apiNext - GZIP_POOL) : 0; // API requests that reused a pool body (answered 'duplicate')
 
     const lines = [
-      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs)${GZIP ? `, sent gzip-compressed (${gzipPool[0]?.length ?? '?'} bytes; both targets gunzip; a pool of ${GZIP_POOL} bodies: the API got ${Math.min(apiNext, GZIP_POOL)} distinct snapshotIds${resent > 0 ? ` and ${resent} resends (answered duplicate: enlarge BENCH_GZIP_POOL)` : ', no resends'})` : ', identity encoding, unique snapshotId per request'}; API and bare server are child processes, autocannon shares the machine.`,
+      `Run ${new Date().toISOString()} — Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), autocannon ${CONNECTIONS} connections × ${DURATION_S} s per target on loopback in ${ROUNDS} interleaved rounds (after ${WARMUP_S} s warm-up; p50/p99 are the mean over rounds), ${bodyBytes}-byte snapshot bodies (test/fixtures/evidence-dirs/amd-broken-ivrs)${GZIP ? `, sent gzip-compressed (${gzipBody(0).length} bytes, the agent's gzip of it ${agentGzipBytes}; both targets gunzip; a pool of ${GZIP_POOL} bodies: the API got ${Math.min(apiNext, GZIP_POOL)} distinct snapshotIds${resent > 0 ? ` and ${resent} resends (answered duplicate: enlarge BENCH_GZIP_POOL)` : ', no resends'})` : ', identity encoding, unique snapshotId per request'}; API and bare server are child processes, autocannon shares the machine.`,
       '',
       '| target | req/s | p50 ms | p99 ms | status codes |',
       '|---|---|---|---|---|',
