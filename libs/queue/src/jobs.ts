@@ -1,6 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { SnapshotSchema } from '../../contracts/src';
+import { findJsonIssues, jsonTextMayHoldUnstorable, SnapshotFieldsSchema, SnapshotSchema } from '../../contracts/src';
 
 /** Queue names: snapshots to normalize, notifications to deliver, and the dead-letter queue. */
 export const QueueName = {
@@ -92,17 +92,51 @@ export function inflateSnapshotPayload(data: unknown): unknown {
   };
   if (typeof snapshotGzip !== 'string') throw new SnapshotPayloadError('snapshotGzip: expected a base64 string');
   let text: string;
+  let storable: boolean;
   try {
-    text = gunzipSync(Buffer.from(snapshotGzip, 'base64'), { maxOutputLength: MAX_INFLATED_SNAPSHOT_BYTES }).toString('utf8');
+    const bytes = gunzipSync(Buffer.from(snapshotGzip, 'base64'), { maxOutputLength: MAX_INFLATED_SNAPSHOT_BYTES });
+    storable = !jsonTextMayHoldUnstorable(bytes);
+    text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark (the API's decoder dropped it too)
   } catch (e) {
     throw new SnapshotPayloadError(`snapshotGzip: the gzip body could not be inflated: ${(e as Error).message}`);
   }
+  let out: Record<string, unknown>;
   try {
-    return { ...rest, snapshot: JSON.parse(text) as unknown };
+    out = { ...rest, snapshot: JSON.parse(text) as unknown };
   } catch (e) {
     throw new SnapshotPayloadError(`snapshotGzip: the inflated body is not JSON: ${(e as Error).message}`);
   }
+  if (storable) Object.defineProperty(out, TEXT_KNOWN_STORABLE, { value: true });
+  return out;
+}
+
+/** Marks a payload made by {@link inflateSnapshotPayload} from JSON text with no escape that could decode to an unstorable string. */
+const TEXT_KNOWN_STORABLE = Symbol('virtcap.textKnownStorable');
+
+/** 'snapshot.normalize' with SnapshotSchema's fields but not its refinement (run separately by {@link parseNormalizePayload}). */
+const NormalizeFieldsSchema = z.object({ hostId: z.uuid(), receivedAt: z.iso.datetime(), snapshot: SnapshotFieldsSchema });
+
+/**
+ * Validates a 'snapshot.normalize' payload (after {@link inflateSnapshotPayload}) as
+ * `Jobs['snapshot.normalize']` does, with the API's shortcut: when the payload was inflated from JSON text
+ * that holds no `\u0000` or surrogate escape (json-safety.ts `jsonTextMayHoldUnstorable`), no string in it
+ * can be unstorable, so SnapshotSchema's JSON-safety refinement runs without scanning strings (~60 µs for a
+ * 34 KB snapshot here) — still checking nesting depth and keys, over the input as the API did. Any other
+ * payload gets the full schema. `reason`: up to five issues as `path: message`.
+ */
+export function parseNormalizePayload(payload: unknown): { ok: true; data: JobData<'snapshot.normalize'> } | { ok: false; reason: string } {
+  const reason = (issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>) =>
+    issues.slice(0, 5).map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ');
+  if (payload !== null && typeof payload === 'object' && (payload as Record<symbol, unknown>)[TEXT_KNOWN_STORABLE] === true) {
+    const r = NormalizeFieldsSchema.safeParse(payload);
+    if (!r.success) return { ok: false, reason: reason(r.error.issues) };
+    const unsafe = findJsonIssues((payload as { snapshot: unknown }).snapshot, { textKnownStorable: true });
+    if (unsafe.length > 0) return { ok: false, reason: reason(unsafe.map((i) => ({ path: ['snapshot', ...i.path], message: i.message }))) };
+    return { ok: true, data: r.data };
+  }
+  const r = Jobs['snapshot.normalize'].safeParse(payload);
+  return r.success ? { ok: true, data: r.data } : { ok: false, reason: reason(r.error.issues) };
 }
 
 /** The snapshot id and collectedAt a payload names, without inflating a gzip one (undefined when it has none). */

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { z } from 'zod';
 import { RawEvidenceSchema, SCHEMA_VERSION, type Snapshot } from '../../../../../libs/contracts/src';
 import type { ChangeRows, HostChangeBase, HostCurrentRow, HostCurrentUpdate, SnapshotWriteRepository, UnchangedTouch } from '../../../../../libs/db/src/repositories/snapshot-write.repository';
-import { inflateSnapshotPayload, Jobs, queuedEvidenceOf } from '../../../../../libs/queue/src';
+import { inflateSnapshotPayload, parseNormalizePayload, queuedEvidenceOf } from '../../../../../libs/queue/src';
 import { compareSnapshots, toComparableState, type HostFacts } from '../../../../../libs/verdicts/src';
 import type { Verdicts } from '../../../../../libs/contracts/src';
 import { PoisonJobError } from '../../errors';
@@ -94,8 +94,8 @@ export class NormalizeSnapshotUseCase {
       const r = evHash === refused ? undefined : await this.touchUnchanged({ hostId, snapshotId: s.snapshotId, evidenceHash: evHash, contentHash: null, collectedAt: s.collectedAt, receivedAt });
       if (r) return r;
     }
-    const parsed = Jobs['snapshot.normalize'].safeParse(payload);
-    if (!parsed.success) throw new PoisonJobError('schema', parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const parsed = parseNormalizePayload(payload); // the full schema, without its string scan when the inflated text cannot hold an unstorable string
+    if (!parsed.ok) throw new PoisonJobError('schema', parsed.reason);
     const { hostId, receivedAt, snapshot } = parsed.data;
     this.observeLag(receivedAt);
     const base = { snapshotId: snapshot.snapshotId, hostId };
