@@ -1,6 +1,6 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--encoding=gzip|json] [--no-api-hash] [--batch=16] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=0.1] [--mode=evidence|facts] [--encoding=gzip|json] [--no-api-hash] [--batch=16] [--warmup=N/5] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
  * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
  * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
@@ -41,6 +41,14 @@ const CHANGED = arg('changed', 0.1);
 const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evidence';
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
+/**
+ * `--warmup=W` (default N/5): a first round of W more snapshots of the same mix, drained and inserted raw
+ * like the others but not timed, so the figure is the worker's steady state: without it the first timed
+ * round also carried V8's compilation of the worker's hot paths (TurboFan on a helper thread took ~30% of a
+ * core during the first seconds of a drain, `perf` here) — a cost a long-running worker pays once.
+ * `--warmup=0` for none.
+ */
+const WARMUP = process.argv.some((a) => a === '--warmup=0') ? 0 : arg('warmup', Math.round(N / 5));
 /**
  * At most this many snapshots per `snapshot.batch` job, and at most libs/queue MAX_BATCH_BYTES (120 KiB), as
  * the API batches under load: three of the ~35 KB evidence snapshots, twenty-odd facts-only ones. `--batch=1`
@@ -163,7 +171,7 @@ async function main(): Promise<void> {
     // Compact job specs; snapshots are built chunk by chunk, so the bench does not hold N × 33 KB of
     // evidence in the heap while the worker runs (a big old generation makes every GC of the worker slower).
     const bios = new Map<string, number>();
-    const specs = Array.from({ length: N }, (_, i) => {
+    const specs = Array.from({ length: WARMUP + N }, (_, i) => {
       const hostId = hosts[i % HOSTS]!;
       let v = bios.get(hostId) ?? 0;
       if (Math.random() < CHANGED) bios.set(hostId, ++v);
@@ -203,8 +211,10 @@ async function main(): Promise<void> {
     let itemCount = 0;
     const cpu = { node: 0, postgres: 0, redis: 0, rawNode: 0, rawPostgres: 0 };
     const per = Math.ceil(N / ROUNDS);
-    for (let r = 0; r < ROUNDS; r++) {
-      const slice = specs.slice(r * per, (r + 1) * per);
+    // Round -1 is the untimed warm-up (the first WARMUP specs); rounds 0… are timed.
+    for (let r = WARMUP > 0 ? -1 : 0; r < ROUNDS; r++) {
+      const timed = r >= 0;
+      const slice = timed ? specs.slice(WARMUP + r * per, WARMUP + (r + 1) * per) : specs.slice(0, WARMUP);
       await runtime.snapshotProcessor.pause();
       if (PROCS > 1) await queue.pause();
       // As the API enqueues: `snapshot.batch` jobs of up to BATCH snapshots and MAX_BATCH_BYTES (libs/queue
@@ -214,14 +224,16 @@ async function main(): Promise<void> {
         const chunk = slice.slice(i, Math.min(i + BATCH * 16, slice.length)).map((sp) => queuedItem(sp.hostId, snapshotOf(sp)));
         while (chunk.length > 0) {
           const items = chunk.splice(0, nextBatchLength(chunk.slice(0, BATCH).map(batchItemBytes), BATCH));
-          jobCount++;
-          itemCount += items.length;
+          if (timed) {
+            jobCount++;
+            itemCount += items.length;
+          }
           jobs.push(addSnapshotBatch(queue, items));
         }
         await Promise.all(jobs);
       }
-      const target = r * per + slice.length;
-      if (session) await session.post('Profiler.start');
+      const target = timed ? WARMUP + r * per + slice.length : WARMUP;
+      if (session && timed) await session.post('Profiler.start');
       const s0 = serverCpu();
       const c0 = process.cpuUsage();
       const e0 = extraCpu();
@@ -233,13 +245,15 @@ async function main(): Promise<void> {
       } else {
         while ((await done()) < target) await new Promise((res) => setTimeout(res, 20));
       }
-      workerSec += Number(process.hrtime.bigint() - t) / 1e9;
       const c1 = process.cpuUsage(c0);
       const sd = serverCpuDelta(s0, serverCpu());
-      cpu.node += (c1.user + c1.system) / 1e6 + (extraCpu() - e0);
-      cpu.postgres += sd.postgres;
-      cpu.redis += sd.redis;
-      if (session) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
+      if (timed) {
+        workerSec += Number(process.hrtime.bigint() - t) / 1e9;
+        cpu.node += (c1.user + c1.system) / 1e6 + (extraCpu() - e0);
+        cpu.postgres += sd.postgres;
+        cpu.redis += sd.redis;
+      }
+      if (session && timed) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
 
       // Raw PostgreSQL on the same rows: multi-row INSERT, 500 rows a statement, same concurrency.
       const rows = slice.map((sp) => {
@@ -261,10 +275,12 @@ async function main(): Promise<void> {
           }
         }),
       );
-      rawSec += Number(process.hrtime.bigint() - rt) / 1e9;
       const rc1 = process.cpuUsage(rc0);
-      cpu.rawNode += (rc1.user + rc1.system) / 1e6;
-      cpu.rawPostgres += serverCpuDelta(rs0, serverCpu()).postgres;
+      if (timed) {
+        rawSec += Number(process.hrtime.bigint() - rt) / 1e9;
+        cpu.rawNode += (rc1.user + rc1.system) / 1e6;
+        cpu.rawPostgres += serverCpuDelta(rs0, serverCpu()).postgres;
+      }
     }
     session?.disconnect();
     const outcomes = Object.fromEntries((await runtime.metrics.snapshots.get()).values.map((v) => [v.labels.outcome, v.value]));
@@ -272,8 +288,8 @@ async function main(): Promise<void> {
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
-    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
-    console.log(`  outcomes${PROCS > 1 ? ` (of this process; ${PROCS} worker processes drained)` : ''}: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
+    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds after an untimed warm-up round of ${WARMUP}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(`  outcomes (warm-up included)${PROCS > 1 ? ` (of this process; ${PROCS} worker processes drained)` : ''}: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
     const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
     console.log(`  CPU ms per snapshot during the timed drains: ${PROCS > 1 ? `bench+worker process and ${PROCS - 1} more worker process(es)` : 'bench+worker process'} ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
     console.log(`| normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio |`);
