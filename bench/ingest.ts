@@ -144,7 +144,7 @@ async function measured(pid: number, redis: Redis, cpu: Cpu, run: () => Promise<
  * gunzip reads: the gzip header, a stored (uncompressed) deflate block holding the body up to and including
  * the snapshotId, the rest of the body deflated ONCE at zlib's default level (as the agent's spool writes
  * it; a fresh deflate stream never refers back past its own start, so it may follow any byte-aligned
- * blocks), and the CRC-32 and length of the whole body. Building one costs a CRC over 22 KB (~3 µs), so
+ * blocks), and the CRC-32 and length of the whole body. Building one costs a CRC over 22 KB (~4 µs), so
  * the pool holds far more ids than a run sends (session 3's pool of 120,000 fully gzipped bodies ran out
  * on a faster machine, and the API's later requests were resends answered `duplicate`). The API takes ids
  * in order (`apiNext`): all its answers are `queued` unless the pool wraps (counted and printed); the bare
