@@ -1,6 +1,6 @@
 /**
  * Worker throughput benchmark: `npm run bench:worker` (→ `node dist/bench/worker.js [--n=5000] [--hosts=500]
- * [--changed=0.1] [--mode=evidence|facts] [--encoding=gzip|json] [--no-api-hash] [--batch=16] [--warmup=N/5] [--profile=FILE.cpuprofile]`), run from the project root with
+ * [--changed=x | --mixes=0,0.01,0.1,1] [--mode=evidence|facts] [--encoding=gzip|json] [--no-api-hash] [--batch=16] [--warmup=N/5] [--profile=FILE.cpuprofile]`), run from the project root with
  * PostgreSQL and Redis up. Creates a throwaway migrated database and its own queue prefix, enrolls hosts,
  * pre-fills the snapshots queue with N snapshots in `snapshot.batch` jobs of `--batch` each (as the API
  * enqueues them; `--batch=1` is one snapshot a job) (a `changed` share of them change the host's BIOS version, the
@@ -37,7 +37,28 @@ import os from 'node:os';
 const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d) || d;
 const N = arg('n', 5000);
 const HOSTS = arg('hosts', 500);
-const CHANGED = arg('changed', 0.1);
+/** A share in [0, 1] from `--<k>=x` (unlike {@link arg}, 0 is a value, not "absent"). */
+const share = (k: string): number | undefined => {
+  const v = process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!(x >= 0 && x <= 1)) throw new Error(`--${k}=${v}: expected a share between 0 and 1`);
+  return x;
+};
+/**
+ * The changed/unchanged mixes to run, one after another, each with its own database, hosts, warm-up and
+ * baseline: `--changed=x` runs one mix; `--mixes=a,b,…` several; by default 0%, 1%, 10% and 100% changed
+ * reports (a report is "changed" when its host's BIOS version moved). The 10% mix is the stress mix the
+ * earlier sessions quoted alone.
+ */
+const MIXES: number[] =
+  share('changed') !== undefined
+    ? [share('changed')!]
+    : (process.argv.find((a) => a.startsWith('--mixes='))?.slice(8).split(',').map((x) => {
+        const n = Number(x);
+        if (!(n >= 0 && n <= 1)) throw new Error(`--mixes: ${x} is not a share between 0 and 1`);
+        return n;
+      }) ?? [0, 0.01, 0.1, 1]);
 const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evidence';
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
@@ -150,7 +171,15 @@ function workerEnv(databaseUrl: string, prefix: string): Record<string, string> 
 }
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-async function main(): Promise<void> {
+/** One mix's figures (per snapshot: ms). */
+interface MixResult {
+  changed: number;
+  workerRate: number;
+  rawRate: number;
+  cpu: { node: number; postgres: number; redis: number; wall: number; rawWall: number };
+}
+
+async function main(changed: number): Promise<MixResult> {
   const name = `virtcap_bench_worker_${randomBytes(4).toString('hex')}`;
   const prefix = `virtcap_bench_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`CREATE DATABASE "${name}"`));
@@ -174,7 +203,7 @@ async function main(): Promise<void> {
     const specs = Array.from({ length: WARMUP + N }, (_, i) => {
       const hostId = hosts[i % HOSTS]!;
       let v = bios.get(hostId) ?? 0;
-      if (Math.random() < CHANGED) bios.set(hostId, ++v);
+      if (Math.random() < changed) bios.set(hostId, ++v);
       return { hostId, bios: `v${v}`, at: new Date(t0 + 60_000 * (1 + Math.floor(i / HOSTS)) + (i % HOSTS)), id: randomUUID() };
     });
     const snapshotOf = (sp: (typeof specs)[number]) => ({ ...(report(sp.hostId, sp.bios, sp.at) as object), snapshotId: sp.id });
@@ -253,7 +282,7 @@ async function main(): Promise<void> {
         cpu.postgres += sd.postgres;
         cpu.redis += sd.redis;
       }
-      if (session && timed) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
+      if (session && timed) writeFileSync(PROFILE!.replace(/(\.cpuprofile)?$/, `${MIXES.length > 1 ? `.mix${changed}` : ''}.round${r + 1}.cpuprofile`), JSON.stringify((await session.post('Profiler.stop')).profile));
 
       // Raw PostgreSQL on the same rows: multi-row INSERT, 500 rows a statement, same concurrency.
       const rows = slice.map((sp) => {
@@ -288,12 +317,14 @@ async function main(): Promise<void> {
     await runtime.close();
     const workerRate = N / workerSec;
     const rawRate = N / rawSec;
-    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${Math.round(CHANGED * 100)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds after an untimed warm-up round of ${WARMUP}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
+    console.log(`worker: ${N} snapshots (${HOSTS} hosts, ${+(changed * 100).toFixed(2)}% changed, mode ${MODE}, ${ENCODING} items${HASHED ? ' with the API evidence hash' : ', no API evidence hash'}) at concurrency ${CONCURRENCY}, up to ${BATCH} a job (and 120 KiB), ${ROUNDS} interleaved rounds after an untimed warm-up round of ${WARMUP}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} CPUs`);
     console.log(`  outcomes (warm-up included)${PROCS > 1 ? ` (of this process; ${PROCS} worker processes drained)` : ''}: ${JSON.stringify(outcomes)}; ${itemCount} snapshots in ${jobCount} jobs (${(itemCount / Math.max(1, jobCount)).toFixed(1)} a job)`);
     const perJob = (sec: number) => ((1000 * sec) / N).toFixed(2);
     console.log(`  CPU ms per snapshot during the timed drains: ${PROCS > 1 ? `bench+worker process and ${PROCS - 1} more worker process(es)` : 'bench+worker process'} ${perJob(cpu.node)}, postgres ${perJob(cpu.postgres)}, redis ${perJob(cpu.redis)} (wall ${perJob(workerSec)}); raw baseline: node ${perJob(cpu.rawNode)}, postgres ${perJob(cpu.rawPostgres)} (wall ${perJob(rawSec)})`);
     console.log(`| normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio |`);
     console.log(`| ${workerRate.toFixed(0)} | ${rawRate.toFixed(0)} | ${(workerRate / rawRate).toFixed(2)} |`);
+    const ms = (sec: number) => (1000 * sec) / N;
+    return { changed, workerRate, rawRate, cpu: { node: ms(cpu.node), postgres: ms(cpu.postgres), redis: ms(cpu.redis), wall: ms(workerSec), rawWall: ms(rawSec) } };
   } finally {
     await stopExtra().catch(() => undefined);
     await queue.close();
@@ -303,7 +334,24 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
+async function all(): Promise<void> {
+  const results: MixResult[] = [];
+  for (const m of MIXES) {
+    results.push(await main(m));
+    console.log('');
+  }
+  if (results.length < 2) return;
+  console.log(`Mixes (${N} timed snapshots each, ${HOSTS} hosts, mode ${MODE}, ${ENCODING} items; each mix its own database, warm-up and baseline):`);
+  console.log('');
+  console.log('| changed reports | normalized snapshots/s | raw pg multi-row INSERT rows/s | ratio | ms per snapshot: worker CPU / postgres CPU / redis CPU (wall; raw wall) |');
+  console.log('|---|---|---|---|---|');
+  const f2 = (x: number) => x.toFixed(2);
+  for (const r of results) {
+    console.log(`| ${+(r.changed * 100).toFixed(2)}% | ${r.workerRate.toFixed(0)} | ${r.rawRate.toFixed(0)} | ${f2(r.workerRate / r.rawRate)} | ${f2(r.cpu.node)} / ${f2(r.cpu.postgres)} / ${f2(r.cpu.redis)} (${f2(r.cpu.wall)}; ${f2(r.cpu.rawWall)}) |`);
+  }
+}
+
+all().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
