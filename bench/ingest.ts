@@ -82,6 +82,7 @@ fastify.post('/v1/snapshots', async (req, reply) => {
   return { snapshotId: req.body.snapshotId, status: 'queued' };
 });
 fastify.listen({ port: Number(process.env.PORT), host: '127.0.0.1' }).then(() => console.log('ready'));
+process.on('SIGTERM', () => fastify.close().then(() => process.exit(0))); // a normal exit (writes --cpu-prof output)
 `;
 
 function startChild(args: string[], env: Record<string, string>): ChildProcess {
@@ -279,7 +280,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         NODE_ENV: 'production',
       }),
-      startChild(['-e', BARE_SERVER], { PORT: String(barePort), BARE_GZIP: GZIP ? '1' : '0' }),
+      startChild([...(process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean), '-e', BARE_SERVER], { PORT: String(barePort), BARE_GZIP: GZIP ? '1' : '0' }),
     );
     const api = `http://127.0.0.1:${apiPort}`;
     const bare = `http://127.0.0.1:${barePort}`;
