@@ -46,6 +46,14 @@ describe(parseNormalizePayload.name, () => {
     expect(parseNormalizePayload(inflated(snapshotJson('{"xl-info.txt":12}')))).toEqual({ ok: false, reason: expect.stringMatching(/^snapshot\.evidence\.xl-info\.txt: /) });
   });
 
+  it('raw bytes that are no valid UTF-8 (a CESU-8 surrogate, a stray continuation byte) inflate to U+FFFD, never to a lone surrogate', () => {
+    const json = Buffer.concat([Buffer.from(snapshotJson('{"xl-info.txt":"a@b"}').split('@')[0]!), Buffer.from([0xed, 0xa0, 0x80, 0x80]), Buffer.from(snapshotJson('{"xl-info.txt":"a@b"}').split('@')[1]!)]);
+    const p = inflateSnapshotPayload({ hostId: HOST, receivedAt: '2026-11-25T10:00:01.000Z', snapshotId: 'x', collectedAt: 'y', snapshotGzip: gzipSync(json).toString('base64') });
+    const r = parseNormalizePayload(p);
+    expect(r).toEqual({ ok: true, data: full(p).data });
+    expect(r.ok && [...r.data.snapshot.evidence!['xl-info.txt']!].every((c) => c.codePointAt(0)! < 0xd800 || c.codePointAt(0)! > 0xdfff)).toBe(true);
+  });
+
   it('takes the full schema for a payload not inflated from gzip', () => {
     const plain = { hostId: HOST, receivedAt: '2026-11-25T10:00:01.000Z', snapshot: JSON.parse(snapshotJson('{"xl-info.txt":"a\\u0000b"}')) as unknown };
     expect(parseNormalizePayload(plain)).toEqual({ ok: false, reason: expect.stringMatching(/^snapshot\.evidence\.xl-info\.txt: .*NUL/) });

@@ -95,6 +95,8 @@ export function inflateSnapshotPayload(data: unknown): unknown {
   let storable: boolean;
   try {
     const bytes = gunzipSync(Buffer.from(snapshotGzip, 'base64'), { maxOutputLength: MAX_INFLATED_SNAPSHOT_BYTES });
+    // The text is decoded leniently below, but invalid bytes (a CESU-8 surrogate included) become U+FFFD, never a
+    // lone surrogate, and a raw NUL is no valid JSON: as for the API's strict decoder, only escapes can carry either.
     storable = !jsonTextMayHoldUnstorable(bytes);
     text = bytes.toString('utf8');
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark (the API's decoder dropped it too)
