@@ -117,7 +117,7 @@ export function inflateSnapshotPayload(data: unknown): unknown {
 const TEXT_KNOWN_STORABLE = Symbol('virtcap.textKnownStorable');
 
 /** 'snapshot.normalize' with SnapshotSchema's fields but not its refinement (run separately by {@link parseNormalizePayload}). */
-const NormalizeFieldsSchema = z.object({ hostId: z.uuid(), receivedAt: z.iso.datetime(), snapshot: SnapshotFieldsSchema });
+const NormalizeFieldsSchema = Jobs['snapshot.normalize'].extend({ snapshot: SnapshotFieldsSchema });
 
 /**
  * Validates a 'snapshot.normalize' payload (after {@link inflateSnapshotPayload}) as
