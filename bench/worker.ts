@@ -34,31 +34,30 @@ import { Session } from 'node:inspector/promises';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const arg = (k: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d) || d;
+/** The text given as `--<k>=…`, undefined when the flag is absent. */
+const flag = (k: string): string | undefined => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
+/** `text` as a number in [min, max], or an error naming the flag. */
+function numberIn(what: string, text: string, min: number, max: number): number {
+  const x = Number(text);
+  if (text.trim() === '' || !(x >= min && x <= max)) throw new Error(`${what}=${text}: expected a number ${max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`}`);
+  return x;
+}
+/** The number given as `--<k>=x` (at least `min`; 0 is a value when `min` allows it), else `d`. */
+const arg = (k: string, d: number, min = 1): number => {
+  const v = flag(k);
+  return v === undefined ? d : numberIn(`--${k}`, v, min, Number.MAX_SAFE_INTEGER);
+};
 const N = arg('n', 5000);
 const HOSTS = arg('hosts', 500);
-/** A share in [0, 1] from `--<k>=x` (unlike {@link arg}, 0 is a value, not "absent"). */
-const share = (k: string): number | undefined => {
-  const v = process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!(x >= 0 && x <= 1)) throw new Error(`--${k}=${v}: expected a share between 0 and 1`);
-  return x;
-};
 /**
  * The changed/unchanged mixes to run, one after another, each with its own database, hosts, warm-up and
  * baseline: `--changed=x` runs one mix; `--mixes=a,b,…` several; by default 0%, 1%, 10% and 100% changed
  * reports (a report is "changed" when its host's BIOS version moved). The 10% mix is the stress mix the
  * earlier sessions quoted alone.
  */
-const MIXES: number[] =
-  share('changed') !== undefined
-    ? [share('changed')!]
-    : (process.argv.find((a) => a.startsWith('--mixes='))?.slice(8).split(',').map((x) => {
-        const n = Number(x);
-        if (!(n >= 0 && n <= 1)) throw new Error(`--mixes: ${x} is not a share between 0 and 1`);
-        return n;
-      }) ?? [0, 0.01, 0.1, 1]);
+const MIXES: number[] = flag('changed') !== undefined
+  ? [numberIn('--changed', flag('changed')!, 0, 1)]
+  : (flag('mixes')?.split(',').map((x) => numberIn('--mixes', x, 0, 1)) ?? [0, 0.01, 0.1, 1]);
 const MODE = process.argv.find((a) => a.startsWith('--mode='))?.slice(7) ?? 'evidence';
 const PROFILE = process.argv.find((a) => a.startsWith('--profile='))?.slice(10);
 const ROUNDS = arg('rounds', 2);
@@ -69,7 +68,7 @@ const ROUNDS = arg('rounds', 2);
  * core during the first seconds of a drain, `perf` here) — a cost a long-running worker pays once.
  * `--warmup=0` for none.
  */
-const WARMUP = process.argv.some((a) => a === '--warmup=0') ? 0 : arg('warmup', Math.round(N / 5));
+const WARMUP = arg('warmup', Math.round(N / 5), 0);
 /**
  * At most this many snapshots per `snapshot.batch` job, and at most libs/queue MAX_BATCH_BYTES (120 KiB), as
  * the API batches under load: three of the ~35 KB evidence snapshots, twenty-odd facts-only ones. `--batch=1`
